@@ -1,0 +1,98 @@
+"""One typed configuration, read from defaults, then the environment, then instance/config.py."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "REGISTRY_"
+
+
+@dataclass
+class Settings:
+    """Every setting the registry reads, with its default. Environment: REGISTRY_<NAME>."""
+
+    DATABASE_URL: str = ""  # default: sqlite:///<instance>/registry.sqlite3
+    SECRET_KEY: str = ""  # default: generated once into instance/secret_key
+    TIMEZONE: str = "Africa/Dar_es_Salaam"
+    ORGANISATION_NAME: str = "Migrant Registry"
+    BASE_URL: str = ""  # the registry's own address for QR codes; default: the request's host
+    RATELIMIT_STORAGE_URI: str = "memory://"
+    LOGIN_RATE_LIMIT: str = "10 per minute"
+    CASES_PER_PAGE: int = 25
+    SESSION_HOURS: int = 12
+    COOKIE_SECURE: bool = False
+    ENV: str = "development"  # "production" refuses demo data
+    LANGUAGES: tuple[str, ...] = ("en", "fr", "sw")
+
+    @classmethod
+    def from_environment(cls, environ: dict[str, str] | None = None) -> Settings:
+        environ = dict(os.environ if environ is None else environ)
+        values: dict[str, Any] = {}
+        for field in fields(cls):
+            raw = environ.get(ENV_PREFIX + field.name)
+            if raw is None:
+                continue
+            default = getattr(cls, field.name)
+            if isinstance(default, bool):
+                values[field.name] = raw.strip().lower() in {"1", "true", "yes", "on"}
+            elif isinstance(default, int):
+                values[field.name] = int(raw)
+            elif isinstance(default, tuple):
+                values[field.name] = tuple(part.strip() for part in raw.split(",") if part.strip())
+            else:
+                values[field.name] = raw
+        return cls(**values)
+
+
+def secret_key_from_instance(instance_path: Path) -> str:
+    """Read the secret key kept in instance/, creating it (owner-only) on first run."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def flask_config(settings: Settings, instance_path: Path) -> dict[str, Any]:
+    """Translate the registry's settings into the keys Flask and its extensions read."""
+    database_url = settings.DATABASE_URL or f"sqlite:///{instance_path / 'registry.sqlite3'}"
+    from datetime import timedelta
+
+    return {
+        "REGISTRY": settings,
+        "SECRET_KEY": settings.SECRET_KEY or secret_key_from_instance(instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": settings.COOKIE_SECURE,
+        "SESSION_COOKIE_NAME": "registry_session",
+        "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=settings.SESSION_HOURS),
+        # The CSRF token lives as long as the session: a form left open for hours still submits.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_SSL_STRICT": settings.COOKIE_SECURE,
+        "RATELIMIT_STORAGE_URI": settings.RATELIMIT_STORAGE_URI,
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": settings.TIMEZONE,
+        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
+        "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 2 * 1024 * 1024,
+        "PASSWORD_HASH_PARAMS": {},
+    }
+
+
+def engine_options(database_url: str) -> dict[str, Any]:
+    if database_url.startswith("sqlite"):
+        # One connection per thread; the busy timeout is set on connect (see models/base.py).
+        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}

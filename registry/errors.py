@@ -1,0 +1,110 @@
+"""Every failure answers with a page in the user's language: never a stack trace.
+
+Also the request's one transaction: committed when the answer is a success, rolled back otherwise.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, render_template, request
+from flask_babel import gettext
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from registry.domain.errors import DomainError, Forbidden, NotFound
+from registry.extensions import db
+from registry.services import audit
+
+log = logging.getLogger(__name__)
+
+TITLES = {
+    400: "The request could not be understood",
+    403: "You may not do this",
+    404: "Not found",
+    405: "Not allowed",
+    409: "This record changed since you opened it",
+    413: "What you sent is too large",
+    422: "This cannot be done now",
+    429: "Too many attempts",
+    500: "Something went wrong on our side",
+}
+
+
+def translated(error: DomainError) -> str:
+    message = gettext(error.message)
+    return message % error.params if error.params else message
+
+
+def render_error(status: int, message: str | None = None) -> tuple[str, int]:
+    title = gettext(TITLES.get(status, TITLES[500]))
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def _record_refusal(error: DomainError) -> None:
+    """A refusal of access is itself worth recording; it survives the rollback."""
+    db.session.rollback()
+    if current_user.is_authenticated:
+        audit.record(
+            "access_refused" if isinstance(error, NotFound) else "permission_refused",
+            actor=current_user._get_current_object(),
+            object_type="path",
+            object_id=request.path[:40],
+            ip_address=request.remote_addr,
+            details={"endpoint": request.endpoint or ""},
+        )
+        db.session.commit()
+
+
+def init_app(app: Flask) -> None:
+    @app.after_request
+    def _finish_transaction(response: Response) -> Response:
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+    @app.teardown_request
+    def _rollback_on_error(exc: BaseException | None) -> None:
+        if exc is not None:
+            db.session.rollback()
+
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError) -> tuple[str, int]:
+        if isinstance(error, (NotFound, Forbidden)):
+            _record_refusal(error)
+        else:
+            db.session.rollback()
+        return render_error(error.http_status, translated(error))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> tuple[str, int] | Response:
+        # A form whose view knows how to show itself again comes back with what was typed.
+        view = app.view_functions.get(request.endpoint or "")
+        if view is not None and getattr(view, "rerender_on_csrf_error", False):
+            response = app.make_response(view(**(request.view_args or {})))
+            response.status_code = 400
+            return response
+        return render_error(400, gettext(
+            "The form had expired or was sent from elsewhere. Go back, reload the page and send it again."
+        ))  # fmt: skip
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
+        if error.code is not None and error.code < 400:  # routing redirects
+            return error
+        return render_error(error.code or 500)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> tuple[str, int]:
+        log.exception("unhandled error on %s", request.path)
+        db.session.rollback()
+        return render_error(500, gettext("The error has been logged. Nothing you sent was saved."))
+
+
+def rerender_on_csrf_error(view):  # type: ignore[no-untyped-def]
+    """Mark a form view: on a refused CSRF token it is called again to show the form with its input."""
+    view.rerender_on_csrf_error = True
+    return view

@@ -1,0 +1,23 @@
+"""SQLAlchemy 2.0 typed models, one file per aggregate."""
+
+from registry.models.audit import AuditEntry
+from registry.models.base import Base
+from registry.models.border_point import BorderPoint
+from registry.models.case import Case, CaseEvent, CaseMember, CaseSequence
+from registry.models.person import IdentityDocument, Person, PersonVulnerability
+from registry.models.user import User, user_border_point
+
+__all__ = [
+    "AuditEntry",
+    "Base",
+    "BorderPoint",
+    "Case",
+    "CaseEvent",
+    "CaseMember",
+    "CaseSequence",
+    "IdentityDocument",
+    "Person",
+    "PersonVulnerability",
+    "User",
+    "user_border_point",
+]

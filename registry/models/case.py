@@ -1,0 +1,156 @@
+"""A case: one household's path from registration to return, regularisation or referral."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from registry.domain.vocabulary import CHILD_ALONE, CaseStatus, Pathway, Priority
+from registry.models.base import Base, UTCDateTime, utcnow
+from registry.models.border_point import BorderPoint
+from registry.models.person import Person
+from registry.models.user import User
+
+
+class Case(Base):
+    __tablename__ = "case_file"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_number: Mapped[str] = mapped_column(String(24), unique=True)
+    border_point_id: Mapped[int] = mapped_column(ForeignKey("border_point.id"))
+    principal_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    status: Mapped[str] = mapped_column(String(30), default=CaseStatus.REGISTERED)
+    pathway: Mapped[str] = mapped_column(String(30), default=Pathway.UNDECIDED)
+    priority: Mapped[str] = mapped_column(String(10), default=Priority.NORMAL)
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    # The form's one-time id: a registration posted twice creates one case.
+    submission_id: Mapped[str | None] = mapped_column(String(36), unique=True)
+
+    # Registration (the intake).
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    registered_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    arrival_date: Mapped[date | None] = mapped_column(Date)
+    entry_type: Mapped[str] = mapped_column(String(20), default="unknown")
+    circumstances: Mapped[str] = mapped_column(String(20), default="other")
+    consent_given: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_scope: Mapped[str | None] = mapped_column(String(40))
+    consent_date: Mapped[date | None] = mapped_column(Date)
+    consent_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    consent_language: Mapped[str | None] = mapped_column(String(3))
+
+    # Screening.
+    fear_of_return: Mapped[str | None] = mapped_column(String(10))
+    fear_of_return_cleared: Mapped[bool] = mapped_column(Boolean, default=False)
+    fear_of_return_cleared_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    fear_of_return_cleared_reason: Mapped[str | None] = mapped_column(Text)
+
+    # Voluntary return.
+    return_requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    return_approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    return_approved_on: Mapped[date | None] = mapped_column(Date)
+    bid_decided_on: Mapped[date | None] = mapped_column(Date)
+    bid_outcome: Mapped[str | None] = mapped_column(String(20))
+    family_assessment_on: Mapped[date | None] = mapped_column(Date)
+    destination_country: Mapped[str | None] = mapped_column(String(3))
+    destination_place: Mapped[str | None] = mapped_column(String(200))
+    travel_document: Mapped[str | None] = mapped_column(String(200))
+    departure_date: Mapped[date | None] = mapped_column(Date)
+    departure_point: Mapped[str | None] = mapped_column(String(200))
+    transport_mode: Mapped[str | None] = mapped_column(String(40))
+    escort_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    fit_to_travel_on: Mapped[date | None] = mapped_column(Date)
+    arrival_confirmed_on: Mapped[date | None] = mapped_column(Date)
+
+    # Regularisation.
+    permit_type: Mapped[str | None] = mapped_column(String(80))
+    application_reference: Mapped[str | None] = mapped_column(String(80))
+    submitted_on: Mapped[date | None] = mapped_column(Date)
+    decision_on: Mapped[date | None] = mapped_column(Date)
+    permit_number: Mapped[str | None] = mapped_column(String(80))
+    permit_valid_until: Mapped[date | None] = mapped_column(Date)
+
+    closure_reason: Mapped[str | None] = mapped_column(String(20))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    border_point: Mapped[BorderPoint] = relationship(lazy="joined")
+    principal: Mapped[Person] = relationship(lazy="joined")
+    assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])
+    registered_by: Mapped[User] = relationship(foreign_keys=[registered_by_id])
+    members: Mapped[list[CaseMember]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="CaseMember.id"
+    )
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="CaseEvent.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        Index("ix_case_file_border_point_registered", "border_point_id", "registered_at"),
+        Index("ix_case_file_status_registered", "status", "registered_at"),
+        Index("ix_case_file_registered_at", "registered_at"),
+    )
+
+    @property
+    def child_without_adult(self) -> bool:
+        return bool(CHILD_ALONE & set(self.principal.vulnerabilities))
+
+
+class CaseMember(Base):
+    """A person the case covers; the principal is its member with relationship "head"."""
+
+    __tablename__ = "case_member"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    relationship_to_head: Mapped[str] = mapped_column("relationship", String(20))
+
+    case: Mapped[Case] = relationship(back_populates="members")
+    person: Mapped[Person] = relationship()
+
+    __table_args__ = (UniqueConstraint("case_id", "person_id"),)
+
+
+class CaseEvent(Base):
+    """One line of a case's timeline: who, when, from, to, why, details."""
+
+    __tablename__ = "case_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    kind: Mapped[str] = mapped_column(String(30))
+    from_status: Mapped[str | None] = mapped_column(String(30))
+    to_status: Mapped[str | None] = mapped_column(String(30))
+    reason: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+    __table_args__ = (Index("ix_case_event_case_at", "case_id", "at"),)
+
+
+class CaseSequence(Base):
+    """The last case number handed out per border point and year."""
+
+    __tablename__ = "case_sequence"
+
+    border_point_id: Mapped[int] = mapped_column(ForeignKey("border_point.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer, default=0)

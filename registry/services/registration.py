@@ -1,0 +1,243 @@
+"""Registering a person at a border point: the person, the case, its first event, the audit row."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from registry.domain.cases import format_case_number, priority_for
+from registry.domain.errors import Forbidden, InvalidDetails
+from registry.domain.i18n import N_
+from registry.domain.names import fold
+from registry.domain.reference import is_country, is_language, is_nationality
+from registry.domain.vocabulary import (
+    CaseStatus,
+    Circumstances,
+    DobPrecision,
+    DocumentType,
+    EntryType,
+    Relationship,
+    Role,
+    Sex,
+    Vulnerability,
+)
+from registry.extensions import db
+from registry.models import (
+    BorderPoint,
+    Case,
+    CaseEvent,
+    CaseMember,
+    CaseSequence,
+    IdentityDocument,
+    Person,
+    PersonVulnerability,
+    User,
+)
+from registry.models.base import utcnow
+from registry.services import audit
+
+
+@dataclass(frozen=True)
+class DocumentData:
+    type: str
+    number: str
+    issuing_country: str | None = None
+    expiry_date: date | None = None
+
+
+@dataclass(frozen=True)
+class RegistrationData:
+    """What an officer records at intake; names are the data dictionary's."""
+
+    border_point: str
+    given_names: str
+    family_name: str
+    sex: str
+    nationality: str
+    other_names: str = ""
+    date_of_birth: date | None = None
+    dob_precision: str | None = None
+    country_of_birth: str | None = None
+    place_of_origin: str | None = None
+    languages: tuple[str, ...] = ()
+    phone: str | None = None
+    documents: tuple[DocumentData, ...] = ()
+    vulnerabilities: tuple[str, ...] = ()
+    arrival_date: date | None = None
+    entry_type: str = EntryType.UNKNOWN
+    circumstances: str = Circumstances.OTHER
+    consent_given: bool = False
+    consent_scope: str | None = None
+    consent_date: date | None = None
+    consent_language: str | None = None
+    submission_id: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def normalise_document_number(number: str) -> str:
+    return "".join(ch for ch in number.upper() if ch.isascii() and ch.isalnum())
+
+
+def validate(data: RegistrationData, today: date) -> dict[str, str]:
+    """Field name -> message template for each rule the data breaks (the service's own check)."""
+    errors: dict[str, str] = {}
+    if not data.given_names.strip() and not data.family_name.strip():
+        errors["given_names"] = N_("Give at least a given name or a family name.")
+    if data.sex not in set(Sex):
+        errors["sex"] = N_("Choose a sex.")
+    if not is_nationality(data.nationality):
+        errors["nationality"] = N_("Choose a nationality from the list.")
+    if data.country_of_birth and not is_country(data.country_of_birth):
+        errors["country_of_birth"] = N_("Choose a country from the list.")
+    if data.date_of_birth is not None:
+        if data.date_of_birth > today:
+            errors["date_of_birth"] = N_("A date of birth cannot be in the future.")
+        elif data.date_of_birth.year < today.year - 120:
+            errors["date_of_birth"] = N_("A date of birth more than 120 years ago is not possible.")
+        if data.dob_precision not in set(DobPrecision):
+            errors["dob_precision"] = N_("Say how precise the date of birth is.")
+    if any(not is_language(code) for code in data.languages):
+        errors["languages"] = N_("Unknown language code.")
+    if data.arrival_date is not None and data.arrival_date > today:
+        errors["arrival_date"] = N_("An arrival date cannot be in the future.")
+    if data.entry_type not in set(EntryType):
+        errors["entry_type"] = N_("Choose an entry type.")
+    if data.circumstances not in set(Circumstances):
+        errors["circumstances"] = N_("Choose the circumstances.")
+    if any(code not in set(Vulnerability) for code in data.vulnerabilities):
+        errors["vulnerabilities"] = N_("Unknown vulnerability.")
+    for document in data.documents:
+        if document.type not in set(DocumentType):
+            errors["documents"] = N_("Choose a document type.")
+        elif not normalise_document_number(document.number):
+            errors["documents"] = N_("A document number needs letters or digits.")
+        elif document.issuing_country and not is_country(document.issuing_country):
+            errors["documents"] = N_("Choose the issuing country from the list.")
+    if data.consent_given:
+        if data.consent_date is None:
+            errors["consent_date"] = N_("Give the date consent was given.")
+        elif data.consent_date > today:
+            errors["consent_date"] = N_("Consent cannot be dated in the future.")
+        if data.consent_language and not is_language(data.consent_language):
+            errors["consent_language"] = N_("Unknown language code.")
+    else:
+        # Without consent only what the case and protection need is kept.
+        if data.phone:
+            errors["phone"] = N_("Without consent a phone number is not recorded.")
+        if data.documents:
+            errors["documents"] = N_("Without consent identity documents are not recorded.")
+    return errors
+
+
+def next_case_number(point: BorderPoint, moment: datetime, timezone: str) -> str:
+    """Hand out the next number of the point's year; atomic on SQLite and PostgreSQL."""
+    year = moment.astimezone(ZoneInfo(timezone)).year
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.session.execute(
+        insert(CaseSequence)
+        .values(border_point_id=point.id, year=year, last_value=0)
+        .on_conflict_do_nothing()
+    )
+    # The row lock taken by UPDATE ... RETURNING serialises concurrent registrations.
+    sequence = db.session.execute(
+        update(CaseSequence)
+        .where(CaseSequence.border_point_id == point.id, CaseSequence.year == year)
+        .values(last_value=CaseSequence.last_value + 1)
+        .returning(CaseSequence.last_value)
+    ).scalar_one()
+    return format_case_number(point.code, year, sequence)
+
+
+def register(
+    actor: User, data: RegistrationData, *, today: date, timezone: str, ip_address: str | None
+) -> Case:
+    """Create the person and their case. A submission already registered returns its case."""
+    if data.submission_id:
+        existing = db.session.scalar(select(Case).where(Case.submission_id == data.submission_id))
+        if existing is not None and existing.registered_by_id == actor.id:
+            return existing
+    if actor.role not in (Role.OFFICER, Role.SUPERVISOR):
+        raise Forbidden(N_("Only officers and supervisors register people."))
+    point = db.session.scalar(select(BorderPoint).where(BorderPoint.code == data.border_point))
+    if point is None or not actor.holds(point.id):
+        raise InvalidDetails(
+            N_("Choose one of your border points."),
+            fields={"border_point": N_("Choose one of your border points.")},
+        )
+    errors = validate(data, today)
+    if errors:
+        raise InvalidDetails(N_("Some details need correcting."), fields=errors)
+
+    person = Person(
+        given_names=data.given_names.strip(),
+        family_name=data.family_name.strip(),
+        other_names=data.other_names.strip(),
+        search_name=fold(" ".join((data.given_names, data.family_name, data.other_names))),
+        sex=data.sex,
+        date_of_birth=data.date_of_birth,
+        dob_precision=data.dob_precision if data.date_of_birth else None,
+        nationality=data.nationality,
+        country_of_birth=data.country_of_birth or None,
+        place_of_origin=data.place_of_origin or None,
+        languages=list(dict.fromkeys(data.languages)),
+        phone=data.phone or None,
+        documents=[
+            IdentityDocument(
+                type=document.type,
+                number=document.number.strip(),
+                number_normalised=normalise_document_number(document.number),
+                issuing_country=document.issuing_country or None,
+                expiry_date=document.expiry_date,
+            )
+            for document in data.documents
+        ],
+        vulnerability_rows=[
+            PersonVulnerability(code=code) for code in dict.fromkeys(data.vulnerabilities)
+        ],
+    )
+    now = utcnow()
+    case = Case(
+        case_number=next_case_number(point, now, timezone),
+        border_point=point,
+        principal=person,
+        status=CaseStatus.REGISTERED,
+        priority=priority_for(data.vulnerabilities),
+        submission_id=data.submission_id,
+        registered_at=now,
+        registered_by_id=actor.id,
+        arrival_date=data.arrival_date,
+        entry_type=data.entry_type,
+        circumstances=data.circumstances,
+        consent_given=data.consent_given,
+        consent_scope=data.consent_scope if data.consent_given else None,
+        consent_date=data.consent_date if data.consent_given else None,
+        consent_recorded_by_id=actor.id,
+        consent_language=data.consent_language or None,
+        assigned_to_id=actor.id if actor.role == Role.OFFICER else None,
+    )
+    case.members.append(CaseMember(person=person, relationship_to_head=Relationship.HEAD))
+    case.events.append(
+        CaseEvent(
+            at=now,
+            actor_id=actor.id,
+            kind="registered",
+            to_status=CaseStatus.REGISTERED,
+            details={"border_point": point.code, "consent_given": data.consent_given},
+        )
+    )
+    db.session.add(case)
+    db.session.flush()
+    audit.record(
+        "registration",
+        actor=actor,
+        object_type="case",
+        object_id=case.case_number,
+        ip_address=ip_address,
+        details={"person_id": person.id},
+    )
+    return case

@@ -1,0 +1,78 @@
+"""`flask registry ...` commands."""
+
+from __future__ import annotations
+
+from registry.extensions import db
+from registry.models import BorderPoint, Case, User
+
+
+def count(app, model) -> int:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        return db.session.scalar(db.select(db.func.count()).select_from(model))
+
+
+def test_init_is_idempotent(runner):
+    for _ in range(2):
+        result = runner.invoke(args=["registry", "init"])
+        assert result.exit_code == 0, result.output
+        assert "Database ready" in result.output
+
+
+def test_add_border_point_and_refuse_a_bad_code(app, runner):
+    result = runner.invoke(args=["registry", "add-border-point", "MNY", "Manyovu", "--country", "TZA",
+                                 "--region", "Kigoma"])  # fmt: skip
+    assert result.exit_code == 0 and "Manyovu (MNY)" in result.output
+    result = runner.invoke(args=["registry", "add-border-point", "M1", "Bad", "--country", "TZA"])
+    assert result.exit_code == 1 and "2 to 8 letters" in result.output
+    result = runner.invoke(args=["registry", "add-border-point", "KBG", "Kabanga", "--country", "ZZZ"])
+    assert result.exit_code == 1 and "Unknown country code" in result.output
+    assert count(app, BorderPoint) == 1
+
+
+def test_create_user_reads_the_password_from_stdin(app, runner, create_border_point):
+    create_border_point("MNY")
+    result = runner.invoke(args=["registry", "create-user", "neema", "--role", "officer",
+                                 "--border-point", "MNY", "--password-stdin"],
+                           input="a long enough password\n")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    client = app.test_client()
+    from tests.conftest import Browser
+
+    response = Browser(client).login("neema", "a long enough password")
+    assert response.status_code == 302
+
+
+def test_create_user_refuses_short_passwords_and_unknown_points(app, runner, create_border_point):
+    create_border_point("MNY")
+    short = runner.invoke(args=["registry", "create-user", "neema", "--role", "officer",
+                                "--border-point", "MNY", "--password-stdin"], input="short\n")  # fmt: skip
+    assert short.exit_code == 1 and "at least 12 characters" in short.output
+    unknown = runner.invoke(args=["registry", "create-user", "neema", "--role", "officer",
+                                  "--border-point", "XYZ", "--password-stdin"],
+                            input="a long enough password\n")  # fmt: skip
+    assert unknown.exit_code == 1 and "Unknown border point: XYZ" in unknown.output
+    national = runner.invoke(args=["registry", "create-user", "grace", "--role", "supervisor",
+                                   "--all-border-points", "--password-stdin"],
+                             input="a long enough password\n")  # fmt: skip
+    assert national.exit_code == 0
+    assert count(app, User) == 1
+
+
+def test_demo_loads_once_and_prints_the_logins(app, runner):
+    first = runner.invoke(args=["registry", "demo"])
+    assert first.exit_code == 0, first.output
+    assert "officer.mny" in first.output and "border-demo-2026" in first.output
+    cases = count(app, Case)
+    assert 45 <= cases <= 60
+    second = runner.invoke(args=["registry", "demo"])
+    assert second.exit_code == 0 and "already there" in second.output
+    assert count(app, Case) == cases
+    with app.app_context():
+        codes = set(db.session.scalars(db.select(BorderPoint.code)))
+    assert codes == {"MNY", "KBG", "RSM", "MTK"}
+
+
+def test_demo_refuses_a_production_configuration(app_factory):
+    app = app_factory(ENV="production")
+    result = app.test_cli_runner().invoke(args=["registry", "demo"])
+    assert result.exit_code == 1 and "production" in result.output
