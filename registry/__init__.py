@@ -47,6 +47,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.update({key: value for key, value in overrides.items()
                        if key not in {field.name for field in fields(Settings)}})  # fmt: skip
 
+    if settings.TRUSTED_PROXIES:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Only then is X-Forwarded-For believed: the audit log records the client's address.
+        proxies = settings.TRUSTED_PROXIES
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
+
     from registry import cli, errors, security, templating
     from registry.extensions import babel, csrf, db, limiter, login_manager, migrate
     from registry.services import passwords

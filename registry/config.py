@@ -25,6 +25,7 @@ class Settings:
     CASES_PER_PAGE: int = 25
     SESSION_HOURS: int = 12
     COOKIE_SECURE: bool = False
+    TRUSTED_PROXIES: int = 0  # how many reverse proxies (nginx) stand in front and set X-Forwarded-*
     ENV: str = "development"  # "production" refuses demo data
     LANGUAGES: tuple[str, ...] = ("en", "fr", "sw")
 
