@@ -70,17 +70,17 @@ class Case(Base):
     travel_document: Mapped[str | None] = mapped_column(String(200))
     departure_date: Mapped[date | None] = mapped_column(Date)
     departure_point: Mapped[str | None] = mapped_column(String(200))
-    transport_mode: Mapped[str | None] = mapped_column(String(40))
+    transport_mode: Mapped[str | None] = mapped_column(String(200))
     escort_required: Mapped[bool] = mapped_column(Boolean, default=False)
     fit_to_travel_on: Mapped[date | None] = mapped_column(Date)
     arrival_confirmed_on: Mapped[date | None] = mapped_column(Date)
 
     # Regularisation.
-    permit_type: Mapped[str | None] = mapped_column(String(80))
-    application_reference: Mapped[str | None] = mapped_column(String(80))
+    permit_type: Mapped[str | None] = mapped_column(String(200))
+    application_reference: Mapped[str | None] = mapped_column(String(200))
     submitted_on: Mapped[date | None] = mapped_column(Date)
     decision_on: Mapped[date | None] = mapped_column(Date)
-    permit_number: Mapped[str | None] = mapped_column(String(80))
+    permit_number: Mapped[str | None] = mapped_column(String(200))
     permit_valid_until: Mapped[date | None] = mapped_column(Date)
 
     closure_reason: Mapped[str | None] = mapped_column(String(20))
