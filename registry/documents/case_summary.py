@@ -1,0 +1,208 @@
+"""The case summary sheet: the A4 record of one case for the file (person, case, timeline)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import NamedTuple
+
+from PIL import Image as PILImage
+from PIL import ImageOps, UnidentifiedImageError
+from reportlab.lib.units import mm
+from reportlab.platypus import CondPageBreak, Flowable, Image, Spacer, Table, TableStyle
+
+from registry.documents.base import (
+    RULE,
+    SHADE,
+    DocumentBuilder,
+    Letterhead,
+    fill,
+    para,
+    qr_code,
+    text_table,
+)
+
+# English fallbacks: the view passes translated labels; a missing key prints in English
+# rather than failing the print.
+DEFAULT_LABELS: Mapping[str, str] = MappingProxyType({
+    "title": "Case summary",
+    "confidential": "Confidential",
+    "page_of": "Page %(page)s of %(pages)s",
+    "printed_by": "Printed by %(name)s at %(when)s",
+    "status": "Status",
+    "pathway": "Pathway",
+    "timeline": "Timeline",
+    "when": "When",
+    "who": "Who",
+    "from": "From",
+    "to": "To",
+    "reason": "Reason",
+    "no_events": "No events recorded.",
+    "empty": "—",
+})
+
+QR_SIZE = 30 * mm
+PHOTO_WIDTH = 28 * mm
+PHOTO_MAX_HEIGHT = 36 * mm
+PHOTO_MAX_PIXELS = 800  # longer side; enough for 300 dpi at the printed size
+LABEL_WIDTH = 48 * mm
+# When, Who, From, To; Reason takes the rest of the width.
+TIMELINE_WIDTHS = (29 * mm, 32 * mm, 26 * mm, 26 * mm)
+# A heading starts a new page unless this much room is left under it for its first rows.
+KEEP_WITH_HEADING = 25 * mm
+_EXIF_ORIENTATION = 0x0112
+
+
+class TimelineRow(NamedTuple):
+    when: str
+    who: str
+    from_status: str
+    to_status: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class CaseSummaryData:
+    """Everything the sheet prints, already translated and formatted as strings.
+
+    labels: translated labels keyed as in DEFAULT_LABELS ("title", "confidential", "page_of"
+    with %(page)s and %(pages)s, "printed_by" with %(name)s and %(when)s, "status",
+    "pathway", "timeline", "when", "who", "from", "to", "reason", "no_events", "empty").
+    sections: (section title, [(field label, value), ...]) in print order: person,
+    registration, case...
+    timeline: rows of (when, who, from status, to status, reason), oldest first.
+    photo: JPEG or PNG bytes, printed beside the title block.
+    """
+
+    organisation_name: str
+    case_number: str
+    verify_url: str
+    status_label: str
+    pathway_label: str
+    printed_by: str
+    printed_at: str
+    labels: Mapping[str, str] = field(default_factory=dict)
+    sections: Sequence[tuple[str, Sequence[tuple[str, str]]]] = ()
+    timeline: Sequence[TimelineRow | tuple[str, str, str, str, str]] = ()
+    photo: bytes | None = None
+    logo_path: str | None = None
+
+
+class CaseSummary(DocumentBuilder):
+    """Builds the case summary sheet: `CaseSummary(data).build()` returns the PDF bytes."""
+
+    def __init__(self, data: CaseSummaryData, pagesize: tuple[float, float] | None = None):
+        self.data = data
+        self.labels = {**DEFAULT_LABELS, **data.labels}
+        super().__init__(
+            Letterhead(
+                organisation_name=data.organisation_name,
+                confidential=self.labels["confidential"],
+                page_of=self.labels["page_of"],
+                printed=fill(self.labels["printed_by"], name=data.printed_by,
+                             when=data.printed_at),
+                case_number=data.case_number,
+                logo_path=data.logo_path,
+            ),
+            pagesize=pagesize,
+        )
+
+    @property
+    def document_name(self) -> str:
+        return self.labels["title"]
+
+    def story(self) -> list[Flowable]:
+        story: list[Flowable] = [self._title_block()]
+        for title, fields in self.data.sections:
+            story += [CondPageBreak(KEEP_WITH_HEADING), para(title, "heading"),
+                      self._fields_table(fields)]
+        story += [CondPageBreak(KEEP_WITH_HEADING), para(self.labels["timeline"], "heading"),
+                  self._timeline()]
+        return story
+
+    def _title_block(self) -> Table:
+        """Title, case number, status and pathway on the left; photo; QR code on the right."""
+        labels, data = self.labels, self.data
+        facts = Table(
+            [[para(labels["status"], "label"), para(data.status_label, "value", bold=True)],
+             [para(labels["pathway"], "label"), para(data.pathway_label, "value", bold=True)]],
+            colWidths=[28 * mm, None],
+            style=_compact(),
+            hAlign="LEFT",
+        )
+        left = [para(labels["title"], "title"), para(data.case_number, "case_number"),
+                Spacer(1, 4 * mm), facts]
+        qr = [qr_code(data.verify_url, QR_SIZE), para(data.case_number, "caption")]
+        photo = _photo(data.photo)
+        cells = [left, photo, qr] if photo else [left, qr]
+        widths = ([None, PHOTO_WIDTH + 6 * mm, QR_SIZE + 2 * mm] if photo
+                  else [None, QR_SIZE + 2 * mm])
+        last = len(cells) - 1
+        return Table(
+            [cells],
+            colWidths=widths,
+            style=TableStyle([
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+                ("ALIGN", (1, 0), (-1, 0), "CENTER"),
+                ("LINEBELOW", (0, 0), (-1, 0), 0.6, RULE),
+                ("LEFTPADDING", (last, 0), (last, 0), 2 * mm),
+            ]),
+        )
+
+    def _fields_table(self, fields: Sequence[tuple[str, str]]) -> Table:
+        empty = self.labels["empty"]
+        rows = [(label, value or empty) for label, value in fields] or [(empty, "")]
+        return text_table(rows, [LABEL_WIDTH, None], self.content_width, ["label", "value"],
+                          commands=[("LEFTPADDING", (0, 0), (0, -1), 0)])
+
+    def _timeline(self) -> Flowable:
+        if not self.data.timeline:
+            return para(self.labels["no_events"], "label")
+        empty = self.labels["empty"]
+        header = [self.labels[key] for key in ("when", "who", "from", "to", "reason")]
+        rows = [header, *([value or empty for value in row] for row in self.data.timeline)]
+        return text_table(rows, [*TIMELINE_WIDTHS, None], self.content_width, ["small"] * 5,
+                          header_style="small_bold",
+                          commands=[("BACKGROUND", (0, 0), (-1, 0), SHADE),
+                                    ("LINEBELOW", (0, 0), (-1, 0), 0.6, RULE)])
+
+
+def _compact() -> TableStyle:
+    return TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+        ("TOPPADDING", (0, 0), (-1, -1), 1),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+    ])
+
+
+def _photo(photo: bytes | None) -> Image | None:
+    """The photo as a flowable, upright and no larger than print needs; None if unreadable."""
+    if not photo:
+        return None
+    try:
+        with PILImage.open(io.BytesIO(photo)) as image:
+            width, height = image.size
+            rotated = image.getexif().get(_EXIF_ORIENTATION, 1) != 1
+            if rotated or max(width, height) > PHOTO_MAX_PIXELS or image.format not in (
+                    "JPEG", "PNG"):
+                upright = ImageOps.exif_transpose(image)
+                upright.thumbnail((PHOTO_MAX_PIXELS, PHOTO_MAX_PIXELS))
+                out = io.BytesIO()
+                upright.convert("RGB").save(out, "JPEG", quality=85)
+                photo = out.getvalue()
+                width, height = upright.size
+            else:
+                image.verify()
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError,
+            PILImage.DecompressionBombError):
+        return None  # a damaged photo must not stop the print of the case file
+    scale = min(PHOTO_WIDTH / width, PHOTO_MAX_HEIGHT / height)
+    return Image(io.BytesIO(photo), width=width * scale, height=height * scale)
