@@ -514,10 +514,11 @@ class DocumentBuilder:
                              preserveAspectRatio=True, anchor="sw", mask="auto")
             x += logo_width + 3 * mm
         right_width = 50 * mm
-        _draw_paragraph(canvas, para(letterhead.organisation_name, "header_org"),
-                        x, rule_y + 2 * mm, MARGIN + inner - right_width - 4 * mm - x)
-        _draw_paragraph(canvas, para(letterhead.confidential, "header_right"),
-                        MARGIN + inner - right_width, rule_y + 2 * mm, right_width)
+        organisation, confidential, printed = self._furniture
+        _draw_paragraph(canvas, organisation, x, rule_y + 2 * mm,
+                        MARGIN + inner - right_width - 4 * mm - x)
+        _draw_paragraph(canvas, confidential, MARGIN + inner - right_width, rule_y + 2 * mm,
+                        right_width)
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.6)
         canvas.line(MARGIN, rule_y, MARGIN + inner, rule_y)
@@ -530,9 +531,17 @@ class DocumentBuilder:
         right_width = 70 * mm
         _draw_paragraph(canvas, para(right, "footer_right"), MARGIN + inner - right_width,
                         rule_y - 2 * mm, right_width, top=True)
-        _draw_paragraph(canvas, para(letterhead.printed, "footer"), MARGIN,
-                        rule_y - 2 * mm, inner - right_width - 4 * mm, top=True)
+        _draw_paragraph(canvas, printed, MARGIN, rule_y - 2 * mm, inner - right_width - 4 * mm,
+                        top=True)
         canvas.restoreState()
+
+    @functools.cached_property
+    def _furniture(self) -> tuple[Flowable, Flowable, Flowable]:
+        """The header and footer paragraphs that are the same on every page, made once."""
+        letterhead = self.letterhead
+        return (para(letterhead.organisation_name, "header_org"),
+                para(letterhead.confidential, "header_right"),
+                para(letterhead.printed, "footer"))
 
 
 def _draw_paragraph(canvas: Canvas, paragraph: Flowable, x: float, y: float, width: float,
