@@ -65,10 +65,11 @@ def open_for_change(actor: User, case_number: str, version: object) -> Case:
 def _flush_case(case: Case) -> None:
     # Two requests that both passed the version check race here: the UPDATE carries
     # "WHERE version = <seen>", so the second one matches no row and SQLAlchemy says so.
+    case_number = case.case_number  # after a failed flush the case can no longer be read
     try:
         db.session.flush()
     except StaleDataError:
-        raise StaleVersion(CASE_CHANGED, params={"case_number": case.case_number}) from None
+        raise StaleVersion(CASE_CHANGED, params={"case_number": case_number}) from None
 
 
 def _event(
