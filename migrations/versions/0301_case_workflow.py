@@ -60,11 +60,13 @@ def upgrade():
     op.execute("UPDATE case_file SET status_changed_at = registered_at")
     with op.batch_alter_table('case_file', schema=None) as batch_op:
         batch_op.alter_column('status_changed_at', existing_type=sa.DateTime(), nullable=False)
-        batch_op.create_index('ix_case_file_status_changed', ['status', 'status_changed_at'], unique=False)
+        batch_op.create_index('ix_case_file_status_changed', ['status', 'status_changed_at', 'border_point_id'], unique=False)
+        batch_op.create_index('ix_case_file_status_changed_at', ['status_changed_at'], unique=False)
 
 
 def downgrade():
     with op.batch_alter_table('case_file', schema=None) as batch_op:
+        batch_op.drop_index('ix_case_file_status_changed_at')
         batch_op.drop_index('ix_case_file_status_changed')
         batch_op.drop_column('status_changed_at')
 

@@ -104,7 +104,10 @@ class Case(Base):
         Index("ix_case_file_border_point_registered", "border_point_id", "registered_at"),
         Index("ix_case_file_status_registered", "status", "registered_at"),
         Index("ix_case_file_registered_at", "registered_at"),
-        Index("ix_case_file_status_changed", "status", "status_changed_at"),
+        # The supervisor's queue: cases of some statuses, oldest first (border_point_id makes
+        # counting them an index-only scan), and open cases by how long they have not moved.
+        Index("ix_case_file_status_changed", "status", "status_changed_at", "border_point_id"),
+        Index("ix_case_file_status_changed_at", "status_changed_at"),
     )
 
     @property

@@ -16,8 +16,10 @@ from registry.extensions import db
 from registry.models import Case, FollowUp, User
 from registry.services.cases import scoped
 
-# A page shows at most this many rows per section; the count says how many wait in all.
-SECTION_LIMIT = 50
+# A page shows at most this many rows per section; the count says how many wait in all, up to
+# COUNT_LIMIT (beyond it the page says "more than"): counting further would cost time for nothing.
+SECTION_LIMIT = 25
+COUNT_LIMIT = 1000
 
 S = CaseStatus
 # Reached the end of a pathway: a supervisor closes them.
@@ -33,23 +35,29 @@ class Section:
     key: str
     title: str  # untranslated (N_)
     explanation: str  # untranslated (N_)
-    total: int
+    total: int  # at most COUNT_LIMIT + 1
     cases: list[Case] = field(default_factory=list)
     follow_ups: list[FollowUp] = field(default_factory=list)
+
+    @property
+    def more_than_counted(self) -> bool:
+        return self.total > COUNT_LIMIT
 
 
 @dataclass(frozen=True)
 class Queue:
     sections: list[Section]
     stale_days: int
-
-    @property
-    def total(self) -> int:
-        return sum(section.total for section in self.sections)
+    count_limit: int
 
 
-def _count(query: Select) -> int:  # type: ignore[type-arg]
-    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+def _count(query: Select, limit: int | None = None) -> int:  # type: ignore[type-arg]
+    """How many rows `query` finds, counting no further than `limit` + 1."""
+    query = query.order_by(None).with_only_columns(query.selected_columns[0].table.c.id,
+                                                  maintain_column_froms=True)
+    if limit is not None:
+        query = query.limit(limit + 1)
+    return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
 def _case_section(key: str, title: str, explanation: str, query: Select) -> Section:  # type: ignore[type-arg]
@@ -57,28 +65,32 @@ def _case_section(key: str, title: str, explanation: str, query: Select) -> Sect
         query.options(selectinload(Case.assigned_to))
         .order_by(Case.status_changed_at, Case.id).limit(SECTION_LIMIT)
     ))  # fmt: skip
-    return Section(key, title, explanation, _count(query), cases=cases)
+    return Section(key, title, explanation, _count(query, COUNT_LIMIT), cases=cases)
 
 
 def overdue_follow_ups(cases: Select, today: date) -> Select:  # type: ignore[type-arg]
     """Open follow-ups due before today on the open cases among `cases`, oldest due first."""
-    case_ids = cases.where(Case.status != S.CLOSED).with_only_columns(Case.id)
+    # Joined, not "case_id IN (the cases)": the open follow-ups past due are few, the cases many.
     return (
         select(FollowUp)
         .join(Case, Case.id == FollowUp.case_id)
-        .where(FollowUp.done_on.is_(None), FollowUp.due_on < today, FollowUp.case_id.in_(case_ids))
-        .options(contains_eager(FollowUp.case), selectinload(FollowUp.created_by))
+        .where(cases.whereclause, FollowUp.done_on.is_(None), FollowUp.due_on < today,
+               Case.status != S.CLOSED)  # fmt: skip
         .order_by(FollowUp.due_on, FollowUp.id)
     )
 
 
+def _with_cases(query: Select) -> Select:  # type: ignore[type-arg]
+    return query.options(contains_eager(FollowUp.case), selectinload(FollowUp.created_by))
+
+
 def _follow_up_section(query: Select) -> Section:  # type: ignore[type-arg]
-    rows = list(db.session.scalars(query.limit(SECTION_LIMIT)))
+    rows = list(db.session.scalars(_with_cases(query).limit(SECTION_LIMIT)))
     return Section(
         "overdue_follow_ups",
         N_("Overdue follow-ups"),
         N_("Tasks whose due date has passed on open cases."),
-        _count(query),
+        _count(query, COUNT_LIMIT),
         follow_ups=rows,
     )
 
@@ -113,7 +125,7 @@ def supervisor_queue(actor: User, today: date, now: datetime, stale_days: int) -
         _case_section("stalled", N_("No movement"),
                       N_("Open cases whose status has not changed for %(days)s days or more."), stalled),
     ]  # fmt: skip
-    return Queue(sections=sections, stale_days=stale_days)
+    return Queue(sections=sections, stale_days=stale_days, count_limit=COUNT_LIMIT)
 
 
 @dataclass(frozen=True)
@@ -139,7 +151,7 @@ def my_cases(actor: User, today: date, page: int, per_page: int) -> MyCases:
     """The open cases assigned to the actor: overdue follow-ups first, then urgent, then oldest."""
     mine = scoped(actor).where(Case.assigned_to_id == actor.id)
     open_cases = mine.where(Case.status != S.CLOSED)
-    overdue = list(db.session.scalars(overdue_follow_ups(mine, today).limit(SECTION_LIMIT)))
+    overdue = list(db.session.scalars(_with_cases(overdue_follow_ups(mine, today)).limit(SECTION_LIMIT)))
     total = _count(open_cases)
     page = max(1, min(page, max(1, -(-total // per_page))))
     cases = list(db.session.scalars(

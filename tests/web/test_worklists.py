@@ -141,3 +141,18 @@ def test_my_cases_lists_the_officers_open_cases_with_overdue_follow_ups_first(ap
     listed = numbers(page[page.index('id="h-mine"'):])
     assert listed == [urgent.case_number, normal.case_number]
     assert closed.case_number not in listed and theirs.case_number not in listed
+
+
+def test_a_long_list_shows_the_oldest_and_counts_only_so_far(app, monkeypatch, supervisor_browser,
+                                                             officer, register):  # fmt: skip
+    from registry.services import worklists
+
+    monkeypatch.setattr(worklists, "SECTION_LIMIT", 2)
+    monkeypatch.setattr(worklists, "COUNT_LIMIT", 3)
+    cases = [register(officer, given_names=f"P{i}") for i in range(5)]
+    for days, case in enumerate(cases):
+        age(app, case.case_number, 30 + days)
+    page = supervisor_browser.get("/queue").get_data(as_text=True)
+    stalled = section(page, "stalled")
+    assert numbers(stalled) == [cases[4].case_number, cases[3].case_number]
+    assert "more than 3" in stalled and "The 2 oldest are shown." in stalled
