@@ -127,7 +127,7 @@ def _steps(case: Case, attempt: Attempt | None) -> list[Step]:
     return steps
 
 
-def _kept_input(attempt: Attempt, case: Case) -> list[tuple[str, str]]:
+def _kept_input(attempt: Attempt) -> list[tuple[str, str]]:
     """What the user typed, as label and value, for an attempt whose form is no longer offered."""
     labels: dict[str, str] = {"reason": _("Why"), "text": _("Note"), "title": _("What to do"),
                               "due_on": _("Due on"), "assigned_to": _("Assign to"),
@@ -206,7 +206,7 @@ def render_case_page(
         stale = {
             "changes": workflow.changes_since(case, stale_version),
             "kept_in_form": kept_in_form,
-            "kept_input": [] if kept_in_form else _kept_input(attempt, case),
+            "kept_input": [] if kept_in_form else _kept_input(attempt),
         }
     page = render_template(
         "cases/show.html",
