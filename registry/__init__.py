@@ -83,6 +83,7 @@ def _register_blueprints(app: Flask) -> None:
     from registry.web.cases.views import bp as cases
     from registry.web.main.views import bp as main
     from registry.web.registrations.views import bp as registrations
+    from registry.web.workflow.views import bp as workflow
 
-    for blueprint in (main, auth, registrations, cases, admin):
+    for blueprint in (main, auth, registrations, cases, workflow, admin):
         app.register_blueprint(blueprint)

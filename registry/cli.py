@@ -98,5 +98,13 @@ def demo_command() -> None:
         click.echo(f"  {username:<14} {description}")
 
 
+@registry_cli.command("workflow-diagram")
+def workflow_diagram_command() -> None:
+    """Print the case workflow as a Mermaid state diagram, drawn from the transition table."""
+    from registry.domain.workflow import mermaid_diagram
+
+    click.echo(mermaid_diagram(), nl=False)
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(registry_cli)

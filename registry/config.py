@@ -23,6 +23,7 @@ class Settings:
     RATELIMIT_STORAGE_URI: str = "memory://"
     LOGIN_RATE_LIMIT: str = "10 per minute"
     CASES_PER_PAGE: int = 25
+    STALE_CASE_DAYS: int = 14  # an open case whose status has not changed for this long is in the queue
     SESSION_HOURS: int = 12
     COOKIE_SECURE: bool = False
     TRUSTED_PROXIES: int = 0  # how many reverse proxies (nginx) stand in front and set X-Forwarded-*

@@ -1,4 +1,5 @@
-"""Demo data: the four Tanzanian border posts, one account per role, and about fifty people."""
+"""Demo data: the four Tanzanian border posts, accounts for each role, and about fifty people
+whose cases were moved along the workflow (through its service, so every rule held)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 
 from registry.extensions import db
-from registry.models import BorderPoint, User
-from registry.services import accounts, registration
+from registry.models import Case, CaseEvent, CaseNote, FollowUp, User
+from registry.services import accounts, registration, workflow
 from registry.services.registration import DocumentData, RegistrationData
 
 PASSWORD = "border-demo-2026"
@@ -24,6 +25,7 @@ BORDER_POINTS = [
 
 ACCOUNTS = [
     ("officer.mny", "officer", ["MNY"], False, "Neema Mushi"),
+    ("officer2.mny", "officer", ["MNY"], False, "Amani Kibwana"),
     ("officer.kbg", "officer", ["KBG"], False, "Baraka Mollel"),
     ("officer.rsm", "officer", ["RSM"], False, "Rehema Nyerere"),
     ("officer.mtk", "officer", ["MTK"], False, "Juma Kombo"),
@@ -34,6 +36,7 @@ ACCOUNTS = [
 
 ACCOUNTS_SUMMARY = [
     ("officer.mny", "field officer, Manyovu (MNY)"),
+    ("officer2.mny", "field officer, Manyovu (MNY)"),
     ("officer.kbg", "field officer, Kabanga (KBG)"),
     ("officer.rsm", "field officer, Rusumo (RSM)"),
     ("officer.mtk", "field officer, Mutukula (MTK)"),
@@ -67,6 +70,7 @@ def load(people: int = 50, seed: int = 2026) -> bool:
     rng = random.Random(seed)
     now = datetime.now(UTC)
     today = now.date()
+    _Story.overdue_left = 2
     for index in range(people):
         code = BORDER_POINTS[index % len(BORDER_POINTS)][0]
         officer = users[f"officer.{code.lower()}"]
@@ -75,9 +79,161 @@ def load(people: int = 50, seed: int = 2026) -> bool:
         case = registration.register(officer, _person(rng, code, moment.date()), today=today,
                                      timezone="Africa/Dar_es_Salaam", ip_address=None)  # fmt: skip
         case.registered_at = moment
+        case.status_changed_at = moment
         case.events[0].at = moment
+        case.events[0].case_version = 1
+        db.session.flush()
+        _Story(case, officer, users, moment, now).tell(STORIES[index % len(STORIES)])
+    _supervisors_at_work(users)
     db.session.flush()
     return True
+
+
+def _supervisors_at_work(users: dict[str, User]) -> None:
+    """Reassignments, a transfer, a confidential note: what supervisors do beside the moves."""
+    national, kagera = users["supervisor"], users["supervisor.kagera"]
+    manyovu = db.session.scalars(select(Case).where(Case.case_number.like("MNY-%"),
+                                                    Case.status != "closed")
+                                 .order_by(Case.id)).all()  # fmt: skip
+    for case in manyovu[::3]:
+        workflow.assign(national, case.case_number, case.version, "officer2.mny")
+    kabanga = db.session.scalars(select(Case).where(Case.case_number.like("KBG-%"),
+                                                    Case.status == "registered")
+                                 .order_by(Case.id)).first()  # fmt: skip
+    if kabanga is not None:
+        workflow.transfer(kagera, kabanga.case_number, kabanga.version, "RSM",
+                          "The family was moved to the Rusumo reception centre")  # fmt: skip
+    if manyovu:
+        db.session.add(CaseNote(case_id=manyovu[0].id, author_id=national.id, confidential=True,
+                                text="Disclosed violence at home; do not contact the husband."))  # fmt: skip
+
+
+# Each case follows one of these stories as far as the days since its registration allow.
+# A step is (status, details, reason); "fear" records a fear of return, "clear" clears it.
+STORIES: list[list[tuple[str, dict[str, object], str | None]]] = [
+    [("screening", {"fear_of_return": "no"}, "Counselling with an interpreter"),
+     ("return_requested", {"destination_country": "BDI", "destination_place": "Makamba"},
+      "Signed the voluntary return declaration"),
+     ("return_approved", {}, "Documents checked"),
+     ("travel_ready", {"travel_document": "Laissez-passer", "departure_point": "Manyovu gate",
+                       "transport_mode": "Bus with IOM escort"}, None),
+     ("departed", {}, "Left with the weekly convoy"),
+     ("returned", {}, "Arrival confirmed by the receiving office in Makamba"),
+     ("closed", {"closure_reason": "returned"}, "Returned home")],
+    [("screening", {"fear_of_return": "no"}, None),
+     ("regularisation_requested", {"permit_type": "Residence permit (family)"},
+      "Married to a Tanzanian citizen"),
+     ("application_submitted", {"application_reference": "IMM/KGM/2026/0412"}, None),
+     ("regularised", {"permit_type": "Residence permit (family)", "permit_number": "RP-208814"},
+      "Permit collected at the regional immigration office")],
+    [("screening", {"fear_of_return": "yes"}, "Says the family was threatened before leaving")],
+    [("screening", {"fear_of_return": "yes"}, "Fled fighting in the home province"),
+     ("referred", {}, "Referred to UNHCR for an asylum interview")],
+    [("screening", {"fear_of_return": "no"}, None),
+     ("return_requested", {"destination_country": "COD", "destination_place": "Uvira"},
+      "Wants to rejoin family in Uvira")],
+    [("screening", {"fear_of_return": "unclear"}, "Hesitant; to see again with a counsellor"),
+     ("clear", {}, "Second interview: worried about debts, not persecution"),
+     ("return_requested", {"destination_country": "BDI", "destination_place": "Rumonge"}, None),
+     ("return_approved", {}, None)],
+    [("screening", {"fear_of_return": "no"}, None),
+     ("regularisation_requested", {"permit_type": "Work permit"}, "Employed by a Kasulu farm"),
+     ("application_submitted", {"application_reference": "IMM/KGM/2026/0388"}, None),
+     ("refused", {}, "Employer's papers incomplete")],
+    [],
+    [("screening", {"fear_of_return": "no"}, None),
+     ("return_requested", {"destination_country": "BDI", "destination_place": "Ruyigi"}, None),
+     ("return_approved", {}, None),
+     ("travel_ready", {"travel_document": "Burundian passport", "departure_point": "Manyovu gate",
+                       "escort_required": True}, None),
+     ("departed", {}, None)],
+    [("screening", {}, "First interview")],
+    [("screening", {"fear_of_return": "no"}, None),
+     ("regularisation_requested", {"permit_type": "Residence permit"}, None),
+     ("application_submitted", {"application_reference": "IMM/KGR/2026/1102"}, None)],
+]
+# Returns that stop on the way: ready to travel, and home but not yet closed.
+STORIES += [STORIES[0][:4], STORIES[0][:6]]
+
+
+class _Story:
+    """Moves one demo case along its story, each step a few days after the last."""
+
+    # A couple of follow-ups are left overdue; the others fall due in the coming days.
+    overdue_left = 2
+
+    def __init__(self, case: Case, officer: User, users: dict[str, User], moment: datetime,
+                 now: datetime) -> None:  # fmt: skip
+        self.case, self.officer, self.now = case, officer, now
+        national, kagera = users["supervisor"], users["supervisor.kagera"]
+        self.supervisor = kagera if case.border_point.code != "MNY" else national
+        self.moment = moment
+
+    def tell(self, story: list[tuple[str, dict[str, object], str | None]]) -> None:
+        for status, details, reason in story:
+            moment = self.moment + timedelta(days=2, hours=1)
+            if moment > self.now:
+                break
+            self.moment = moment
+            self._step(status, dict(details), reason)
+        self._follow_up()
+
+    def _step(self, status: str, details: dict[str, object], reason: str | None) -> None:
+        day, number = self.moment.date(), self.case.case_number
+        if status == "clear":
+            workflow.clear_fear(self.supervisor, number, self.case.version, reason)
+            return self._backdate(status_changed=False)
+        # The officer requested the return: the supervisor approving it is a second person.
+        actor = self.supervisor if status in ("return_approved", "closed") else self.officer
+        if status == "travel_ready":
+            details.update(departure_date=day + timedelta(days=1), fit_to_travel_on=day)
+        if status == "departed":
+            day = max(day, self.case.departure_date or day)
+        if status == "returned":
+            details["arrival_confirmed_on"] = day
+        if status == "application_submitted":
+            details["submitted_on"] = day
+        if status == "regularised":
+            details.update(permit_valid_until=day + timedelta(days=730), decision_on=day)
+        if status == "refused":
+            details["decision_on"] = day
+        workflow.transition(actor, number, status, self.case.version, details, reason, day)
+        self._backdate()
+
+    def _backdate(self, status_changed: bool = True) -> None:
+        """The service stamps "now"; the demo's steps happened on the story's days."""
+        if status_changed:
+            self.case.status_changed_at = self.moment
+        event = db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == self.case.id)
+                                   .order_by(CaseEvent.id.desc()).limit(1)).one()  # fmt: skip
+        event.at = self.moment
+        db.session.flush()
+        event.case_version = self.case.version
+
+    def _follow_up(self) -> None:
+        """A task that fits where the case stands; those due in the past are overdue."""
+        tasks = {
+            "travel_ready": ("Check the travel document is in hand", 1),
+            "departed": ("Confirm arrival with the receiving office", 3),
+            "application_submitted": ("Ask the immigration office for a decision", 14),
+            "screening": ("Second counselling session", 5),
+            "return_requested": ("Remind the supervisor to decide", 3),
+        }
+        task = tasks.get(self.case.status)
+        if task is None:
+            return
+        title, days = task
+        due = self.moment.date() + timedelta(days=days)
+        if due < self.now.date():
+            if _Story.overdue_left > 0:
+                _Story.overdue_left -= 1
+            else:
+                due = self.now.date() + timedelta(days=days)
+        db.session.add(FollowUp(case_id=self.case.id, title=title, created_by_id=self.officer.id,
+                                due_on=due))  # fmt: skip
+        if self.case.status == "screening":
+            db.session.add(CaseNote(case_id=self.case.id, author_id=self.officer.id, at=self.moment,
+                                    text="Met with an interpreter; the person understands the options."))  # fmt: skip
 
 
 def _person(rng: random.Random, border_point: str, today: date) -> RegistrationData:

@@ -259,3 +259,28 @@ def national_supervisor(create_user: Callable[..., UserRef]) -> UserRef:
 @pytest.fixture
 def admin(create_user: Callable[..., UserRef]) -> UserRef:
     return create_user("admin", "admin", ())
+
+
+@pytest.fixture
+def today(app: Flask) -> date:
+    """Today at the border points (the configured time zone), as the registry sees it."""
+    from registry.templating import today as registry_today
+
+    with app.app_context():
+        return registry_today()
+
+
+@pytest.fixture
+def move_case(app: Flask, today: date) -> Callable[..., None]:
+    """Move a case through the workflow service as `user` (a shortcut to set a test's scene)."""
+    from registry.services import workflow
+
+    def move(case_number: str, user: UserRef, to: str, reason: str | None = None,
+             **details: Any) -> None:  # fmt: skip
+        with app.app_context():
+            acting = db.session.get(User, user.id)
+            case = db.session.scalar(db.select(Case).filter_by(case_number=case_number))
+            workflow.transition(acting, case_number, to, case.version, details, reason, today)
+            db.session.commit()
+
+    return move

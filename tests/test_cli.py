@@ -76,3 +76,41 @@ def test_demo_refuses_a_production_configuration(app_factory):
     app = app_factory(ENV="production")
     result = app.test_cli_runner().invoke(args=["registry", "demo"])
     assert result.exit_code == 1 and "production" in result.output
+
+
+def test_workflow_diagram_prints_the_transition_table_as_mermaid(runner):
+    result = runner.invoke(args=["registry", "workflow-diagram"])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0] == "stateDiagram-v2"
+    assert "    return_requested --> return_approved: approve_return (supervisor)" in lines
+    assert "    closed --> screening: reopen (supervisor)" in lines
+
+
+def test_the_workflow_doc_shows_exactly_the_diagram_the_command_prints(runner):
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "workflow.md").read_text()
+    printed = runner.invoke(args=["registry", "workflow-diagram"]).output
+    blocks = doc.split("```mermaid\n")
+    assert len(blocks) == 2, "docs/workflow.md holds one Mermaid diagram"
+    assert blocks[1].split("```")[0] == printed, "run `flask registry workflow-diagram` into docs/workflow.md"
+
+
+def test_demo_cases_are_spread_along_the_workflow_and_keep_its_rules(app, runner, today):
+    from registry.domain.workflow import check_invariants
+    from registry.models import FollowUp
+
+    assert runner.invoke(args=["registry", "demo"]).exit_code == 0
+    with app.app_context():
+        cases = db.session.scalars(db.select(Case)).all()
+        statuses = {case.status for case in cases}
+        problems = {case.case_number: check_invariants(case) for case in cases if check_invariants(case)}
+        overdue = db.session.scalar(db.select(db.func.count()).select_from(FollowUp).where(
+            FollowUp.done_on.is_(None), FollowUp.due_on < today))
+        assigned_elsewhere = db.session.scalar(db.select(db.func.count()).select_from(Case).where(
+            Case.assigned_to_id.is_not(None), Case.assigned_to_id != Case.registered_by_id))
+    assert problems == {}
+    assert len(statuses) >= 10 and {"return_requested", "closed", "regularised", "referred"} <= statuses
+    assert overdue == 2
+    assert assigned_elsewhere >= 3

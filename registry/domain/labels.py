@@ -88,11 +88,18 @@ LABELS: dict[str, dict[str, str]] = {
         "case_management": N_("Case management only"),
         "case_management_and_referral": N_("Case management and referral to partners"),
     },
+    "bid_outcome": {"return": N_("Return"), "stay": N_("Stay"), "other": N_("Other")},
     "event": {
         "registered": N_("Registered"),
         "transition": N_("Status changed"),
         "note": N_("Note"),
         "correction": N_("Data corrected"),
+        "fear_recorded": N_("Fear of return recorded"),
+        "fear_cleared": N_("Fear of return cleared"),
+        "assignment": N_("Assigned"),
+        "transfer": N_("Transferred"),
+        "follow_up_added": N_("Follow-up added"),
+        "follow_up_done": N_("Follow-up done"),
     },
 }
 

@@ -793,6 +793,17 @@ def available_transitions(case: CaseLike, actor: ActorLike, today: date) -> list
     return [t for t in TRANSITIONS if case.status in t.sources and actor.role in t.roles]
 
 
+# Asked only about a child without an adult: for anyone else they are noise on the approval.
+CHILD_ALONE_FIELDS = frozenset({BID_DECIDED_ON.name, BID_OUTCOME.name, FAMILY_ASSESSMENT_ON.name})
+
+
+def fields_for(transition: Transition, case: CaseLike) -> tuple[FieldSpec, ...]:
+    """The details a form for `transition` asks about this case, in the table's order."""
+    if case.child_without_adult:
+        return transition.fields
+    return tuple(spec for spec in transition.fields if spec.name not in CHILD_ALONE_FIELDS)
+
+
 def blocked_reason(
     transition: Transition, case: CaseLike, actor: ActorLike, today: date
 ) -> str | None:

@@ -6,6 +6,7 @@ from registry.models.border_point import BorderPoint
 from registry.models.case import Case, CaseEvent, CaseMember, CaseSequence
 from registry.models.person import IdentityDocument, Person, PersonVulnerability
 from registry.models.user import User, user_border_point
+from registry.models.workflow import CaseNote, FollowUp
 
 __all__ = [
     "AuditEntry",
@@ -14,7 +15,9 @@ __all__ = [
     "Case",
     "CaseEvent",
     "CaseMember",
+    "CaseNote",
     "CaseSequence",
+    "FollowUp",
     "IdentityDocument",
     "Person",
     "PersonVulnerability",

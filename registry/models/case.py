@@ -84,6 +84,8 @@ class Case(Base):
     permit_valid_until: Mapped[date | None] = mapped_column(Date)
 
     closure_reason: Mapped[str | None] = mapped_column(String(20))
+    # When the status last changed: what "no movement for N days" in the supervisor's queue reads.
+    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     border_point: Mapped[BorderPoint] = relationship(lazy="joined")
@@ -102,6 +104,10 @@ class Case(Base):
         Index("ix_case_file_border_point_registered", "border_point_id", "registered_at"),
         Index("ix_case_file_status_registered", "status", "registered_at"),
         Index("ix_case_file_registered_at", "registered_at"),
+        # The supervisor's queue: cases of some statuses, oldest first (border_point_id makes
+        # counting them an index-only scan), and open cases by how long they have not moved.
+        Index("ix_case_file_status_changed", "status", "status_changed_at", "border_point_id"),
+        Index("ix_case_file_status_changed_at", "status_changed_at"),
     )
 
     @property
@@ -139,6 +145,9 @@ class CaseEvent(Base):
     to_status: Mapped[str | None] = mapped_column(String(30))
     reason: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The case's version once this event was written: a user who saw version N missed the events
+    # above N (the "this case changed since you opened it" page lists them).
+    case_version: Mapped[int | None] = mapped_column(Integer)
 
     case: Mapped[Case] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()

@@ -1048,3 +1048,22 @@ def test_invariants_catch_a_pathway_that_does_not_match_the_status() -> None:
 
 def test_invariants_catch_a_return_decision_left_on_a_case_back_in_screening() -> None:
     assert check_invariants(case_in("screening", return_requested_by_id=OFFICER.id)) != []
+
+
+def test_the_approval_form_asks_for_the_bid_only_about_a_child_without_an_adult() -> None:
+    from registry.domain.workflow import TRANSITIONS_BY_ACTION, fields_for
+
+    approve = TRANSITIONS_BY_ACTION["approve_return"]
+    adult = FakeCase(status="return_requested")
+    child = FakeCase(status="return_requested", child_without_adult=True)
+    assert [spec.name for spec in fields_for(approve, adult)] == []
+    assert [spec.name for spec in fields_for(approve, child)] == [
+        "bid_decided_on", "bid_outcome", "family_assessment_on"
+    ]
+
+
+def test_other_forms_ask_for_every_detail_of_their_move() -> None:
+    from registry.domain.workflow import TRANSITIONS_BY_ACTION, fields_for
+
+    schedule = TRANSITIONS_BY_ACTION["schedule_travel"]
+    assert fields_for(schedule, FakeCase(status="return_approved")) == schedule.fields

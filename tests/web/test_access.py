@@ -11,9 +11,16 @@ from registry.security import PUBLIC_ENDPOINTS
 
 def concrete_url(rule, case_number: str) -> str:  # type: ignore[no-untyped-def]
     """A URL for the rule, with a real case number and plausible values for other arguments."""
+    from werkzeug.routing import IntegerConverter
+
     values = {}
     for argument in rule.arguments:
-        values[argument] = case_number if argument == "case_number" else "x"
+        if argument == "case_number":
+            values[argument] = case_number
+        elif isinstance(rule._converters[argument], IntegerConverter):
+            values[argument] = "1"
+        else:
+            values[argument] = "x"
     url = rule.rule
     for name, value in values.items():
         url = re.sub(rf"<(?:[^:<>]+:)?{name}>", value, url)

@@ -55,9 +55,10 @@ def index() -> str:
 
 
 @bp.get("/cases/<case_number>")
-def show(case_number: str) -> str:
-    case = case_service.open_case(actor(), case_number, purpose="case_view", ip_address=client_ip())
-    return render_template("cases/show.html", case=case)
+def show(case_number: str) -> tuple[str, int]:
+    from registry.web.workflow.views import render_case_page
+
+    return render_case_page(case_number)
 
 
 @bp.get("/cases/<case_number>/summary.pdf")

@@ -16,7 +16,10 @@ def index() -> Response:
     user = actor()
     if user.is_admin:
         return redirect(url_for("admin.index"))
-    return redirect(url_for("cases.index"))
+    # A supervisor's day starts with what waits for them; an officer's with their own cases.
+    if user.is_supervisor:
+        return redirect(url_for("workflow.queue"))
+    return redirect(url_for("workflow.my_cases"))
 
 
 @bp.get("/health")
