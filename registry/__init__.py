@@ -78,11 +78,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from registry.web.account.views import bp as account
     from registry.web.admin.views import bp as admin
     from registry.web.auth.views import bp as auth
     from registry.web.cases.views import bp as cases
     from registry.web.main.views import bp as main
     from registry.web.registrations.views import bp as registrations
 
-    for blueprint in (main, auth, registrations, cases, admin):
+    for blueprint in (main, auth, account, registrations, cases, admin):
         app.register_blueprint(blueprint)

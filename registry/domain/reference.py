@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from functools import lru_cache
 
 import pycountry
@@ -72,9 +73,16 @@ def country_choices(locale: str = "en") -> tuple[list[tuple[str, str]], list[tup
     region = [(code, country_name(code, locale)) for code in REGION_COUNTRIES]
     others = sorted(
         ((code, country_name(code, locale)) for code in _countries() if code not in REGION_COUNTRIES),
-        key=lambda pair: pair[1].casefold(),
+        key=lambda pair: sort_key(pair[1]),
     )
     return region, others
+
+
+def sort_key(name: str) -> str:
+    """Alphabetical order as a reader expects it: "Égypte" between "Dominique" and "Érythrée",
+    not after "Zimbabwe" (accents and case are ignored; Python alone compares code points)."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 @lru_cache(maxsize=1)
@@ -86,6 +94,40 @@ def _languages() -> dict[str, tuple[str | None, str]]:
         if code:
             table[code] = (getattr(language, "alpha_2", None), language.name)
     return table
+
+
+# ISO 639-3 codes whose speakers read an interface language that has no ISO 639-1 code of
+# its own: Swahili's individual languages (Kiswahili of Tanzania and Kenya, of the Congo).
+_READS_INTERFACE_LANGUAGE = {"swh": "sw", "swc": "sw"}
+
+
+def interface_language(code: str | None, offered: tuple[str, ...] | list[str]) -> str | None:
+    """The offered interface language (ISO 639-1, e.g. "fr") that a speaker of `code`
+    (ISO 639-3, e.g. "fra") reads, or None if none is offered."""
+    if not code:
+        return None
+    entry = _languages().get(code)
+    candidate = _READS_INTERFACE_LANGUAGE.get(code) or (entry[0] if entry else None)
+    return candidate if candidate in offered else None
+
+
+def print_language(
+    person_languages: list[str] | tuple[str, ...],
+    consent_language: str | None,
+    officer_language: str,
+    offered: tuple[str, ...] | list[str],
+) -> str:
+    """The language a document about a person is printed in when nobody chose one.
+
+    The person's own language comes first, so that they can read what is printed about them:
+    the language they were informed in at registration (they understood it), else the first
+    of the languages they speak that documents are printed in; failing both, the officer's.
+    """
+    for code in (consent_language, *person_languages):
+        language = interface_language(code, offered)
+        if language:
+            return language
+    return officer_language
 
 
 def is_language(code: str | None) -> bool:
