@@ -81,7 +81,9 @@ def country_of(code: str | None) -> str:
 
 
 def language_of(code: str | None) -> str:
-    return reference.language_name(code, current_language())
+    # Capitalised: shown alone or in a list of values (CLDR writes French names in lower case).
+    name = reference.language_name(code, current_language())
+    return name[:1].upper() + name[1:]
 
 
 def show_date(value: date | None) -> str:

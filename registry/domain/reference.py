@@ -24,6 +24,13 @@ LOCAL_LANGUAGE_NAMES = {
     "kiha": "haq", "mashi": "shr", "tshiluba": "lua", "kikongo": "kon",
 }  # fmt: skip
 
+# Where CLDR's name is not the one the region uses: "Rundi" and "roundi" are "Kirundi" in
+# Burundi and Tanzania, in English and French alike; "Ganda" is "Luganda" in Uganda.
+REGIONAL_LANGUAGE_NAMES = {
+    ("run", "en"): "Kirundi", ("run", "fr"): "kirundi",
+    ("lug", "en"): "Luganda", ("lug", "fr"): "luganda",
+}  # fmt: skip
+
 SPECIAL_NATIONALITIES = {
     STATELESS: N_("Stateless"),
     UNKNOWN_NATIONALITY: N_("Unknown nationality"),
@@ -141,6 +148,9 @@ def language_name(code: str | None, locale: str = "en") -> str:
     if entry is None:
         return code
     alpha_2, english = entry
+    regional = REGIONAL_LANGUAGE_NAMES.get((code, locale.split("_")[0]))
+    if regional:
+        return regional
     cldr = _locale(locale)
     if cldr is not None:
         name = cldr.languages.get(alpha_2 or code)

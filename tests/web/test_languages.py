@@ -298,7 +298,7 @@ def test_summary_pdf_defaults_to_the_persons_language(logged_in, officer, regist
     case = register(officer, languages=("run", "fra"))
     text = pdf_text(logged_in.get(f"/cases/{case.case_number}/summary.pdf").data)
     # Kirundi first, but documents are not printed in it: the first language they are printed in.
-    assert "Résumé du dossier" in text and "roundi, français" in text
+    assert "Résumé du dossier" in text and "Kirundi, Français" in text
 
 
 def test_summary_pdf_defaults_to_the_language_the_person_was_informed_in(logged_in, officer,
@@ -361,3 +361,12 @@ def test_printing_in_another_language_leaves_the_page_language_alone(logged_in, 
     logged_in.get(f"/cases/{case.case_number}/summary.pdf?lang=sw")
     page = logged_in.get(f"/cases/{case.case_number}").get_data(as_text=True)
     assert html_lang(page) == "en" and "The person" in page
+
+
+def test_names_take_their_own_direction_on_any_page(logged_in, officer, register):
+    case = register(officer, given_names="محمد", family_name="Hassan")
+    form = logged_in.get("/registrations/new").get_data(as_text=True)
+    assert re.search(r'<input[^>]*dir="auto"[^>]*name="given_names"|'
+                     r'<input[^>]*name="given_names"[^>]*dir="auto"', form)
+    page = logged_in.get(f"/cases/{case.case_number}").get_data(as_text=True)
+    assert "· <bdi>محمد Hassan</bdi></h1>" in page
