@@ -138,8 +138,8 @@ def _text_keywords(tokens: list[tuple[int, str, str]], path: str) -> list[Findin
         (line, kind, value), (_, operator_kind, operator), (_, literal_kind, literal) = (
             tokens[position : position + 3]
         )
-        if (kind == "name" and value in TEXT_KEYWORDS and operator_kind == "operator"
-                and operator == "=" and literal_kind == "string" and has_letters(literal)):  # fmt: skip
+        if (kind == "name" and value in TEXT_KEYWORDS and (operator_kind, operator) == (
+                "operator", "=") and literal_kind == "string" and has_letters(literal)):  # fmt: skip
             findings.append(Finding(path, line, f"text passed as {value}= without _()", literal))
     return findings
 
@@ -282,8 +282,8 @@ def _untranslated(node: ast.AST | None) -> str | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value if has_letters(node.value) else None
     if isinstance(node, ast.JoinedStr):  # f"..."
-        literal = "".join(part.value for part in node.values
-                          if isinstance(part, ast.Constant) and isinstance(part.value, str))  # fmt: skip
+        literal = "".join(part.value for part in node.values if isinstance(part, ast.Constant)
+                          and isinstance(part.value, str))  # fmt: skip
         return ast.unparse(node) if has_letters(literal) else None
     if isinstance(node, ast.BinOp):  # "..." % values, "..." + name
         return _untranslated(node.left) or _untranslated(node.right)
@@ -353,8 +353,9 @@ class _PythonChecker(ast.NodeVisitor):
         if self.path != FORMS_MODULE:
             for alias in node.names:
                 if (node.module, alias.name) in UNTRANSLATED_FORM_BASES:
-                    self._flag(node, "WTForms' messages would stay in English: import the base "
-                               "class from registry.web.forms", f"{node.module}.{alias.name}")  # fmt: skip
+                    self._flag(node, "WTForms' messages would stay in English: import the "
+                               "base class from registry.web.forms",
+                               f"{node.module}.{alias.name}")  # fmt: skip
         self.generic_visit(node)
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> None:

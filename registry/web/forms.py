@@ -38,7 +38,7 @@ TRANSLATIONS = _CatalogueTranslations()
 
 
 class Form(wtforms.Form):
-    """Base of every form that is not posted (filters, sub-forms): messages in the user's language."""
+    """Base of the forms that are not posted (filters, sub-forms): messages in the user's language."""
 
     class Meta:
         def get_translations(self, form: wtforms.Form) -> _CatalogueTranslations:

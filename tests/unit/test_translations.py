@@ -171,7 +171,7 @@ def test_the_compiled_catalogue_matches_its_source(locale):
     with open(compiled, "rb") as handle:
         mo = messages(read_mo(handle))
     po = {key: message for key, message in messages(catalogue(locale)).items()
-          if (message.string if isinstance(message.string, str) else all(message.string))}  # fmt: skip
+          if all(_strings(message))}  # fmt: skip
     stale = [_described(key) for key, message in po.items()
              if key not in mo or _strings(mo[key]) != _strings(message)]  # fmt: skip
     assert not stale, (f"{compiled} is older than its .po file: run `make translations`.\n  "

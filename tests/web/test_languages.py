@@ -156,6 +156,13 @@ def test_account_language_never_redirects_to_another_site(browser, officer):
     assert response.headers["Location"] == "/account/language"
 
 
+def test_a_refused_choice_offers_no_link_to_another_site(browser, officer):
+    browser.login("officer.mny")
+    response = browser.submit("/account/language", {"lang": "de", "next": "//evil.example/x"},
+                              form_url="/account/language")  # fmt: skip
+    assert response.status_code == 422 and "evil.example" not in response.get_data(as_text=True)
+
+
 def test_navbar_switcher_posts_each_language_to_the_account(browser, officer):
     browser.login("officer.mny")
     page = browser.get("/cases").get_data(as_text=True)
@@ -339,8 +346,8 @@ def test_printing_in_a_language_not_offered_is_refused_and_not_recorded(app, log
         assert not db.session.scalars(db.select(AuditEntry).filter_by(action="print_summary")).all()
 
 
-def test_printing_another_points_case_is_404_whatever_the_language(new_browser, officer,
-                                                                   other_officer, register):  # fmt: skip
+def test_printing_another_points_case_is_404_whatever_the_language(
+        new_browser, officer, other_officer, register):  # fmt: skip
     case = register(officer)
     other = new_browser()
     other.login("officer.kbg")

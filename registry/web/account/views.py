@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import refresh
 
@@ -31,5 +40,6 @@ def language() -> Response | str | tuple[str, int]:
         flash(_("The interface is now in %(language)s.", language=endonym(current_language())),
               "success")  # fmt: skip
         return redirect(safe_next(form.next.data) or url_for("account.language"))
+    form.next.data = safe_next(form.next.data) or ""  # the Cancel link: never another site
     status = 400 if form.csrf_token.errors else 422
     return render_template("account/language.html", form=form), status

@@ -57,7 +57,8 @@ def index() -> str:
 @bp.get("/cases/<case_number>")
 def show(case_number: str) -> str:
     case = case_service.open_case(actor(), case_number, purpose="case_view", ip_address=client_ip())
-    return render_template("cases/show.html", case=case, print_language=printing.print_language(case))
+    language = printing.print_language(case)
+    return render_template("cases/show.html", case=case, print_language=language)
 
 
 @bp.get("/cases/<case_number>/summary.pdf")
