@@ -176,3 +176,18 @@ def test_the_compiled_catalogue_matches_its_source(locale):
              if key not in mo or _strings(mo[key]) != _strings(message)]  # fmt: skip
     assert not stale, (f"{compiled} is older than its .po file: run `make translations`.\n  "
                        + "\n  ".join(stale))  # fmt: skip
+
+
+def test_extraction_collects_trans_blocks_trimmed_as_they_are_rendered():
+    import io
+
+    from babel.messages.extract import extract
+
+    with open(ROOT / "babel.cfg", encoding="utf-8") as config:
+        _, options_map = parse_mapping_cfg(config)
+    source = (b'{% trans count=n %}\n  One case\n  waits.\n{% pluralize %}\n  {{ count }} cases\n'
+              b'  wait.\n{% endtrans %}\n<p>{{ _("Log in") }}</p>')  # fmt: skip
+    found = [message for _, message, _, _ in extract(
+        "jinja2", io.BytesIO(source), keywords=makefile_keywords(),
+        options=options_map["templates/**.html"])]  # fmt: skip
+    assert found == [("One case waits.", "%(count)s cases wait."), "Log in"]
