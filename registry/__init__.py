@@ -78,6 +78,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from registry.web.account.views import bp as account
     from registry.web.admin.views import bp as admin
     from registry.web.auth.views import bp as auth
     from registry.web.cases.views import bp as cases
@@ -85,5 +86,5 @@ def _register_blueprints(app: Flask) -> None:
     from registry.web.registrations.views import bp as registrations
     from registry.web.workflow.views import bp as workflow
 
-    for blueprint in (main, auth, registrations, cases, workflow, admin):
+    for blueprint in (main, auth, account, registrations, cases, workflow, admin):
         app.register_blueprint(blueprint)

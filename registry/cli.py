@@ -95,7 +95,7 @@ def demo_command() -> None:
         click.echo(_("Demo data was already there; nothing changed."))
     click.echo(_("Demo accounts (password for all: %(password)s):", password=demo.PASSWORD))
     for username, description in demo.ACCOUNTS_SUMMARY:
-        click.echo(f"  {username:<14} {description}")
+        click.echo(f"  {username:<18} {_(description)}")
 
 
 @registry_cli.command("workflow-diagram")

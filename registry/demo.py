@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
+from registry.domain.i18n import N_
 from registry.extensions import db
 from registry.models import Case, CaseEvent, CaseNote, FollowUp, User
 from registry.services import accounts, registration, workflow
@@ -34,15 +35,16 @@ ACCOUNTS = [
     ("admin", "admin", [], False, "System Administrator"),
 ]
 
+# Untranslated (N_): `flask registry demo` prints them in the operator's language.
 ACCOUNTS_SUMMARY = [
-    ("officer.mny", "field officer, Manyovu (MNY)"),
-    ("officer2.mny", "field officer, Manyovu (MNY)"),
-    ("officer.kbg", "field officer, Kabanga (KBG)"),
-    ("officer.rsm", "field officer, Rusumo (RSM)"),
-    ("officer.mtk", "field officer, Mutukula (MTK)"),
-    ("supervisor", "national supervisor, every border point"),
-    ("supervisor.kagera", "regional supervisor, KBG, RSM and MTK"),
-    ("admin", "administrator (accounts and border points, no people's data)"),
+    ("officer.mny", N_("field officer, Manyovu (MNY)")),
+    ("officer2.mny", N_("field officer, Manyovu (MNY)")),
+    ("officer.kbg", N_("field officer, Kabanga (KBG)")),
+    ("officer.rsm", N_("field officer, Rusumo (RSM)")),
+    ("officer.mtk", N_("field officer, Mutukula (MTK)")),
+    ("supervisor", N_("national supervisor, every border point")),
+    ("supervisor.kagera", N_("regional supervisor, KBG, RSM and MTK")),
+    ("admin", N_("administrator (accounts and border points, no people's data)")),
 ]
 
 GIVEN_FEMALE = ["Aline", "Claudine", "Divine", "Esperance", "Francine", "Jeanine", "Nadine",

@@ -14,21 +14,22 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from registry.domain.errors import DomainError, Forbidden, NotFound
+from registry.domain.i18n import N_
 from registry.extensions import db
 from registry.services import audit
 
 log = logging.getLogger(__name__)
 
 TITLES = {
-    400: "The request could not be understood",
-    403: "You may not do this",
-    404: "Not found",
-    405: "Not allowed",
-    409: "This record changed since you opened it",
-    413: "What you sent is too large",
-    422: "This cannot be done now",
-    429: "Too many attempts",
-    500: "Something went wrong on our side",
+    400: N_("The request could not be understood"),
+    403: N_("You may not do this"),
+    404: N_("Not found"),
+    405: N_("Not allowed"),
+    409: N_("This record changed since you opened it"),
+    413: N_("What you sent is too large"),
+    422: N_("This cannot be done now"),
+    429: N_("Too many attempts"),
+    500: N_("Something went wrong on our side"),
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -59,7 +60,7 @@ def init_app(app: Flask) -> None:
 
     @login_manager.unauthorized_handler
     def unauthorized() -> Response:
-        flash(login_manager.login_message, "info")
+        flash(_("Log in to see this page."), "info")
         return redirect(url_for("auth.login"))
 
     @app.before_request

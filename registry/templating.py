@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import format_date, format_datetime, get_locale, gettext
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext
 from flask_login import current_user
 
 from registry.domain import labels, reference
@@ -36,6 +38,38 @@ def current_language() -> str:
     return str(get_locale() or "en")
 
 
+def interface_languages() -> list[tuple[str, str]]:
+    """The languages the interface is offered in: (code, name in that language itself).
+
+    Each language is named in itself, so a reader finds theirs whatever the page's language.
+    """
+    return [(code, endonym(code)) for code in current_app.config["REGISTRY"].LANGUAGES]
+
+
+@lru_cache(maxsize=32)
+def endonym(code: str) -> str:
+    """"Français", "Kiswahili", "العربية": a language's name in that language (CLDR)."""
+    try:
+        name = Locale.parse(code).get_display_name(code) or code
+    except (ValueError, TypeError):
+        return code
+    return name[:1].upper() + name[1:]
+
+
+@lru_cache(maxsize=32)
+def text_direction(code: str) -> str:
+    """"rtl" for a language written right to left (CLDR's character order), else "ltr"."""
+    try:
+        return "rtl" if Locale.parse(code).character_order == "right-to-left" else "ltr"
+    except (ValueError, TypeError):
+        return "ltr"
+
+
+def show_number(value: int | float | None) -> str:
+    """A number as the reader writes it: 12,345 in English, 12 345 in French."""
+    return format_decimal(value) if value is not None else ""
+
+
 def label_of(kind: str, code: str | None) -> str:
     return gettext(labels.label(kind, code)) if code else ""
 
@@ -47,7 +81,9 @@ def country_of(code: str | None) -> str:
 
 
 def language_of(code: str | None) -> str:
-    return reference.language_name(code, current_language())
+    # Capitalised: shown alone or in a list of values (CLDR writes French names in lower case).
+    name = reference.language_name(code, current_language())
+    return name[:1].upper() + name[1:]
 
 
 def show_date(value: date | None) -> str:
@@ -64,8 +100,12 @@ def init_app(app: Flask) -> None:
         country_of=country_of,
         language_of=language_of,
         current_language=current_language,
+        interface_languages=interface_languages,
+        text_direction=text_direction,
+        endonym=endonym,
     )
     app.jinja_env.filters.update(
-        show_date=show_date, show_datetime=show_datetime, language_of=language_of, country_of=country_of
-    )
+        show_date=show_date, show_datetime=show_datetime, show_number=show_number,
+        language_of=language_of, country_of=country_of,
+    )  # fmt: skip
     app.jinja_env.policies["ext.i18n.trimmed"] = True

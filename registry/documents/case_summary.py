@@ -23,23 +23,24 @@ from registry.documents.base import (
     qr_code,
     text_table,
 )
+from registry.domain.i18n import N_
 
 # English fallbacks: the view passes translated labels; a missing key prints in English
-# rather than failing the print.
+# rather than failing the print. (Marked N_ so that the catalogues hold them all.)
 DEFAULT_LABELS: Mapping[str, str] = MappingProxyType({
-    "title": "Case summary",
-    "confidential": "Confidential",
-    "page_of": "Page %(page)s of %(pages)s",
-    "printed_by": "Printed by %(name)s at %(when)s",
-    "status": "Status",
-    "pathway": "Pathway",
-    "timeline": "Timeline",
-    "when": "When",
-    "who": "Who",
-    "from": "From",
-    "to": "To",
-    "reason": "Reason",
-    "no_events": "No events recorded.",
+    "title": N_("Case summary"),
+    "confidential": N_("Confidential"),
+    "page_of": N_("Page %(page)s of %(pages)s"),
+    "printed_by": N_("Printed by %(name)s at %(when)s"),
+    "status": N_("Status"),
+    "pathway": N_("Pathway"),
+    "timeline": N_("Timeline"),
+    "when": N_("When"),
+    "who": N_("Who"),
+    "from": N_("From"),
+    "to": N_("To"),
+    "reason": N_("Reason"),
+    "no_events": N_("No events recorded."),
     "empty": "—",
 })
 

@@ -12,6 +12,7 @@ LABELS: dict[str, dict[str, str]] = {
         "year": N_("Year only"),
         "estimated": N_("Estimated"),
     },
+    # TRANSLATORS: how the person crossed: through an official border post or not.
     "entry_type": {"regular": N_("Regular"), "irregular": N_("Irregular"), "unknown": N_("Unknown")},
     "circumstances": {
         "intercepted": N_("Intercepted"),
@@ -52,6 +53,7 @@ LABELS: dict[str, dict[str, str]] = {
         "other": N_("Other"),
     },
     "status": {
+        # TRANSLATORS: a case's status (the case: "dossier", "kesi"), shown as a badge.
         "registered": N_("Registered"),
         "screening": N_("Screening"),
         "return_requested": N_("Return requested"),

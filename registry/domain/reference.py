@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from functools import lru_cache
 
 import pycountry
@@ -21,6 +22,13 @@ COMMON_LANGUAGES = (
 LOCAL_LANGUAGE_NAMES = {
     "kirundi": "run", "kiswahili": "swa", "kinyarwanda": "kin", "luganda": "lug",
     "kiha": "haq", "mashi": "shr", "tshiluba": "lua", "kikongo": "kon",
+}  # fmt: skip
+
+# Where CLDR's name is not the one the region uses: "Rundi" and "roundi" are "Kirundi" in
+# Burundi and Tanzania, in English and French alike; "Ganda" is "Luganda" in Uganda.
+REGIONAL_LANGUAGE_NAMES = {
+    ("run", "en"): "Kirundi", ("run", "fr"): "kirundi",
+    ("lug", "en"): "Luganda", ("lug", "fr"): "luganda",
 }  # fmt: skip
 
 SPECIAL_NATIONALITIES = {
@@ -72,9 +80,16 @@ def country_choices(locale: str = "en") -> tuple[list[tuple[str, str]], list[tup
     region = [(code, country_name(code, locale)) for code in REGION_COUNTRIES]
     others = sorted(
         ((code, country_name(code, locale)) for code in _countries() if code not in REGION_COUNTRIES),
-        key=lambda pair: pair[1].casefold(),
+        key=lambda pair: sort_key(pair[1]),
     )
     return region, others
+
+
+def sort_key(name: str) -> str:
+    """Alphabetical order as a reader expects it: "Égypte" between "Dominique" and "Érythrée",
+    not after "Zimbabwe" (accents and case are ignored; Python alone compares code points)."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 @lru_cache(maxsize=1)
@@ -88,6 +103,40 @@ def _languages() -> dict[str, tuple[str | None, str]]:
     return table
 
 
+# ISO 639-3 codes whose speakers read an interface language that has no ISO 639-1 code of
+# its own: Swahili's individual languages (Kiswahili of Tanzania and Kenya, of the Congo).
+_READS_INTERFACE_LANGUAGE = {"swh": "sw", "swc": "sw"}
+
+
+def interface_language(code: str | None, offered: tuple[str, ...] | list[str]) -> str | None:
+    """The offered interface language (ISO 639-1, e.g. "fr") that a speaker of `code`
+    (ISO 639-3, e.g. "fra") reads, or None if none is offered."""
+    if not code:
+        return None
+    entry = _languages().get(code)
+    candidate = _READS_INTERFACE_LANGUAGE.get(code) or (entry[0] if entry else None)
+    return candidate if candidate in offered else None
+
+
+def print_language(
+    person_languages: list[str] | tuple[str, ...],
+    consent_language: str | None,
+    officer_language: str,
+    offered: tuple[str, ...] | list[str],
+) -> str:
+    """The language a document about a person is printed in when nobody chose one.
+
+    The person's own language comes first, so that they can read what is printed about them:
+    the language they were informed in at registration (they understood it), else the first
+    of the languages they speak that documents are printed in; failing both, the officer's.
+    """
+    for code in (consent_language, *person_languages):
+        language = interface_language(code, offered)
+        if language:
+            return language
+    return officer_language
+
+
 def is_language(code: str | None) -> bool:
     return bool(code) and code in _languages()
 
@@ -99,6 +148,9 @@ def language_name(code: str | None, locale: str = "en") -> str:
     if entry is None:
         return code
     alpha_2, english = entry
+    regional = REGIONAL_LANGUAGE_NAMES.get((code, locale.split("_")[0]))
+    if regional:
+        return regional
     cldr = _locale(locale)
     if cldr is not None:
         name = cldr.languages.get(alpha_2 or code)

@@ -101,3 +101,14 @@ def authenticate(username: str, password: str, ip_address: str | None) -> User |
     user.last_login_at = utcnow()
     audit.record("login", actor=user, ip_address=ip_address)
     return user
+
+
+def set_language(actor: User, locale: str | None, offered: tuple[str, ...] | list[str],
+                 ip_address: str | None = None) -> None:
+    """The language the actor's interface is shown in; None follows the browser's."""
+    if locale is not None and locale not in offered:
+        raise InvalidDetails(N_("This language is not offered: %(code)s."),
+                             params={"code": str(locale)[:10]})  # fmt: skip
+    actor.locale = locale
+    audit.record("language_changed", actor=actor, object_type="user", object_id=actor.id,
+                 ip_address=ip_address, details={"locale": locale})  # fmt: skip

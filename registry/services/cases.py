@@ -101,12 +101,19 @@ def get_case(actor: User, case_number: str) -> Case:
     return case
 
 
-def open_case(actor: User, case_number: str, *, purpose: str, ip_address: str | None) -> Case:
+def open_case(actor: User, case_number: str, *, purpose: str, ip_address: str | None,
+              details: dict[str, object] | None = None) -> Case:  # fmt: skip
     """Load a case for viewing or printing and record that the actor saw the person's data."""
     case = get_case(actor, case_number)
-    audit.record(purpose, actor=actor, object_type="case", object_id=case.case_number,
-                 ip_address=ip_address)  # fmt: skip
+    record_view(actor, case, purpose=purpose, ip_address=ip_address, details=details)
     return case
+
+
+def record_view(actor: User, case: Case, *, purpose: str, ip_address: str | None,
+                details: dict[str, object] | None = None) -> None:  # fmt: skip
+    """Record that the actor saw or printed the person's data (`details`: never that data)."""
+    audit.record(purpose, actor=actor, object_type="case", object_id=case.case_number,
+                 ip_address=ip_address, details=details)  # fmt: skip
 
 
 def list_border_points(actor: User) -> list[BorderPoint]:

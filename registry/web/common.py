@@ -23,5 +23,12 @@ def timezone() -> str:
     return current_app.config["REGISTRY"].TIMEZONE
 
 
+def safe_next(target: str | None) -> str | None:
+    """Only a path on this site: never another host (an open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
 def audit_here(action: str, **kwargs: Any) -> None:
     audit.record(action, actor=actor(), ip_address=client_ip(), **kwargs)

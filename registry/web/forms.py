@@ -1,17 +1,95 @@
-"""Fields and validators shared by the forms of several areas."""
+"""The forms' base classes, and fields and validators shared by the forms of several areas."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
 
+import flask_wtf
+import wtforms
+from flask_babel import get_translations, lazy_ngettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from wtforms import Field, Form, SelectMultipleField, ValidationError, widgets
+from wtforms import Field, SelectMultipleField, ValidationError, widgets
 from wtforms.fields.choices import SelectChoice
 
+from registry.domain.i18n import N_
 from registry.domain.names import has_control_characters
 from registry.templating import today
+
+
+class _CatalogueTranslations:
+    """WTForms' own messages ("This field is required.") from the registry's catalogues.
+
+    WTForms ships no Swahili catalogue and Flask-WTF cannot be given another, so the messages
+    below are listed for extraction and translated with everything else, in the user's
+    language (Flask-Babel's, so force_locale() applies too).
+    """
+
+    def gettext(self, string: str) -> str:
+        return get_translations().gettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        # Not flask_babel.ngettext: it would fill in %(num)s, and WTForms fills in the rest.
+        return get_translations().ngettext(singular, plural, n)
+
+
+TRANSLATIONS = _CatalogueTranslations()
+
+
+class Form(wtforms.Form):
+    """Base of the forms that are not posted (filters, sub-forms): messages in the user's language."""
+
+    class Meta:
+        def get_translations(self, form: wtforms.Form) -> _CatalogueTranslations:
+            return TRANSLATIONS
+
+
+class FlaskForm(flask_wtf.FlaskForm):
+    """Base of every posted form: a CSRF token, and messages in the user's language."""
+
+    class Meta:
+        def get_translations(self, form: wtforms.Form) -> _CatalogueTranslations:
+            return TRANSLATIONS
+
+
+# The messages WTForms and Flask-WTF may show (from wtforms.pot), for pybabel to collect.
+WTFORMS_MESSAGES = (
+    N_("This field is required."),
+    N_("Invalid input."),
+    N_("Not a valid choice."),
+    N_("Invalid Choice: could not coerce."),
+    N_("Invalid choice(s): one or more data inputs could not be coerced."),
+    lazy_ngettext("'%(value)s' is not a valid choice for this field.",
+                  "'%(value)s' are not valid choices for this field.", 1),
+    N_("Not a valid date value."),
+    N_("Not a valid datetime value."),
+    N_("Not a valid time value."),
+    N_("Not a valid integer value."),
+    N_("Not a valid decimal value."),
+    N_("Not a valid float value."),
+    lazy_ngettext("Field must be at least %(min)d character long.",
+                  "Field must be at least %(min)d characters long.", 1),
+    lazy_ngettext("Field cannot be longer than %(max)d character.",
+                  "Field cannot be longer than %(max)d characters.", 1),
+    lazy_ngettext("Field must be exactly %(max)d character long.",
+                  "Field must be exactly %(max)d characters long.", 1),
+    N_("Field must be between %(min)d and %(max)d characters long."),
+    N_("Number must be at least %(min)s."),
+    N_("Number must be at most %(max)s."),
+    N_("Number must be between %(min)s and %(max)s."),
+    N_("Date must be at least %(min)s."),
+    N_("Date must be at most %(max)s."),
+    N_("Date must be between %(min)s and %(max)s."),
+    N_("Field must be equal to %(other_name)s."),
+    N_("Invalid email address."),
+    N_("Invalid value, must be one of: %(values)s."),
+    N_("Invalid value, can't be any of: %(values)s."),
+    N_("This field cannot be edited."),
+    N_("This field is disabled and cannot have a value."),
+    N_("File does not have an approved extension."),
+    N_("File does not have an approved extension: {extensions}"),
+)  # fmt: skip
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -21,12 +99,12 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-def no_control_characters(_form: Form, field: Field) -> None:
+def no_control_characters(_form: wtforms.Form, field: Field) -> None:
     if isinstance(field.data, str) and has_control_characters(field.data):
         raise ValidationError(_l("Remove the invisible control characters from this field."))
 
 
-def not_in_future(_form: Form, field: Field) -> None:
+def not_in_future(_form: wtforms.Form, field: Field) -> None:
     if isinstance(field.data, date) and field.data > today():
         raise ValidationError(_l("This date cannot be in the future."))
 

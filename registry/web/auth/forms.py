@@ -1,10 +1,12 @@
 """Login forms."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
+
+from registry.templating import interface_languages, text_direction
+from registry.web.forms import FlaskForm
 
 
 class LoginForm(FlaskForm):
@@ -16,8 +18,13 @@ class LoginForm(FlaskForm):
 
 
 class LanguageForm(FlaskForm):
-    # Each language named in itself, so a reader finds theirs whatever the page's language.
-    lang = SelectField(_l("Language"), choices=[SelectChoice("en", "English"),
-                                                SelectChoice("fr", "Français"),
-                                                SelectChoice("sw", "Kiswahili")])  # fmt: skip
+    lang = SelectField(_l("Language"))
     next = HiddenField()
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        # Each language named in itself, so a reader finds theirs whatever the page's language.
+        self.lang.choices = [
+            SelectChoice(code, name, render_kw={"lang": code, "dir": text_direction(code)})
+            for code, name in interface_languages()
+        ]

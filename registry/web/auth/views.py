@@ -20,16 +20,9 @@ from registry.errors import rerender_on_csrf_error
 from registry.extensions import limiter
 from registry.services import accounts
 from registry.web.auth.forms import LanguageForm, LoginForm
-from registry.web.common import actor, audit_here, client_ip
+from registry.web.common import actor, audit_here, client_ip, safe_next
 
 bp = Blueprint("auth", __name__)
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only a path on this site: never another host (an open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
 
 
 def _login_limit() -> str:
@@ -52,7 +45,7 @@ def login() -> Response | str | tuple[str, int]:
             login_user(user)
             if user.locale is None and chosen_language:
                 user.locale = chosen_language
-            return redirect(_safe_next(form.next.data) or url_for("main.index"))
+            return redirect(safe_next(form.next.data) or url_for("main.index"))
         # The failed attempt's audit row must survive the 401 answer.
         from registry.extensions import db
 
@@ -76,7 +69,7 @@ def set_language() -> Response:
     form = LanguageForm()
     if form.validate_on_submit():
         session["lang"] = form.lang.data
-    return redirect(_safe_next(request.form.get("next")) or url_for("auth.login"))
+    return redirect(safe_next(request.form.get("next")) or url_for("auth.login"))
 
 
 @bp.post("/logout")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from wtforms import Form, IntegerField, SelectField, StringField
+from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional
 
 from registry.domain.vocabulary import CaseStatus
 from registry.services.cases import MAX_QUERY_LENGTH, CaseFilters
 from registry.templating import label_of
-from registry.web.forms import options
+from registry.web.forms import Form, options
 
 
 class CaseFilterForm(Form):

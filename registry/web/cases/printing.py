@@ -8,9 +8,36 @@ from flask import current_app, request, url_for
 from flask_babel import gettext as _
 
 from registry.documents.case_summary import CaseSummaryData, TimelineRow
+from registry.domain import reference
+from registry.domain.errors import InvalidDetails
+from registry.domain.i18n import N_
 from registry.models import Case, User
 from registry.services.verification import verification_code
-from registry.templating import country_of, label_of, language_of, show_date, show_datetime
+from registry.templating import (
+    country_of,
+    current_language,
+    endonym,
+    label_of,
+    language_of,
+    show_date,
+    show_datetime,
+)
+
+
+def print_language(case: Case, requested: str | None = None) -> str:
+    """The language to print in: the one asked for (`?lang=`), else the person's if documents
+    are printed in it, else the officer's."""
+    offered = current_app.config["REGISTRY"].LANGUAGES
+    if requested:
+        if requested not in offered:
+            raise InvalidDetails(
+                N_("Documents are printed in these languages only: %(languages)s."),
+                params={"languages": ", ".join(endonym(code) for code in offered)},
+            )
+        return requested
+    person = case.principal
+    return reference.print_language(person.languages or [], case.consent_language,
+                                    current_language(), offered)  # fmt: skip
 
 
 def verify_url(case_number: str) -> str:
@@ -52,7 +79,7 @@ def summary_data(case: Case, printed_by: User) -> CaseSummaryData:
     )
     registration_rows = [
         (_("Border point"), str(case.border_point)),
-        (_("Registered"), f"{show_datetime(case.registered_at)} · {case.registered_by.display_name}"),
+        (_("Registered on"), f"{show_datetime(case.registered_at)} · {case.registered_by.display_name}"),
         (_("Arrival date"), show_date(case.arrival_date)),
         (_("Entry"), label_of("entry_type", case.entry_type)),
         (_("Circumstances"), label_of("circumstances", case.circumstances)),
@@ -63,6 +90,7 @@ def summary_data(case: Case, printed_by: User) -> CaseSummaryData:
     timeline = [
         TimelineRow(
             when=show_datetime(event.at),
+            # TRANSLATORS: who made a change that no person made.
             who=event.actor.display_name if event.actor else _("the system"),
             from_status=label_of("status", event.from_status),
             to_status=label_of("status", event.to_status) or label_of("event", event.kind),

@@ -15,15 +15,15 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from registry.documents.case_summary import CaseSummary
-from registry.services import verification
-from registry.web.cases import printing
-
 from registry.domain.errors import Forbidden, NotFound
 from registry.domain.i18n import N_
 from registry.services import cases as case_service
+from registry.services import verification
+from registry.web.cases import printing
 from registry.web.cases.forms import CaseFilterForm
 from registry.web.common import actor, audit_here, client_ip
 
@@ -63,9 +63,15 @@ def show(case_number: str) -> tuple[str, int]:
 
 @bp.get("/cases/<case_number>/summary.pdf")
 def summary_pdf(case_number: str) -> Response:
+    """The case summary sheet, in the language asked for (?lang=en|fr|sw) or the person's."""
     user = actor()
-    case = case_service.open_case(user, case_number, purpose="print_summary", ip_address=client_ip())
-    pdf = CaseSummary(printing.summary_data(case, user)).build()
+    case = case_service.get_case(user, case_number)
+    language = printing.print_language(case, request.args.get("lang"))
+    case_service.record_view(user, case, purpose="print_summary", ip_address=client_ip(),
+                             details={"language": language})  # fmt: skip
+    with force_locale(language):
+        data = printing.summary_data(case, user)
+    pdf = CaseSummary(data).build()
     return send_file(io.BytesIO(pdf), mimetype="application/pdf", download_name=f"{case.case_number}-summary.pdf")
 
 

@@ -9,11 +9,9 @@ from dateutil.relativedelta import relativedelta
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -37,6 +35,8 @@ from registry.services.registration import DocumentData, RegistrationData
 from registry.templating import country_of, current_language, label_of, language_of
 from registry.web.forms import (
     CachedOptionsSelect,
+    FlaskForm,
+    Form,
     MultiCheckboxField,
     no_control_characters,
     not_in_future,

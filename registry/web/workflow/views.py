@@ -38,6 +38,7 @@ from registry.models import Case, CaseEvent
 from registry.services import cases as case_service
 from registry.services import workflow, worklists
 from registry.templating import country_of, label_of, show_date, today
+from registry.web.cases import printing
 from registry.web.common import actor, audit_here, client_ip
 from registry.web.workflow.forms import (
     AssignmentForm,
@@ -223,6 +224,7 @@ def render_case_page(
         follow_ups=workflow.follow_ups(case),
         message=message,
         stale=stale,
+        print_language=printing.print_language(case, request.args.get("lang")),
     )
     return page, status
 

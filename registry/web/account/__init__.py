@@ -1,0 +1,1 @@
+"""The account pages: what a logged-in user sets for themselves."""
