@@ -88,11 +88,27 @@ LABELS: dict[str, dict[str, str]] = {
         "case_management": N_("Case management only"),
         "case_management_and_referral": N_("Case management and referral to partners"),
     },
+    "partner_kind": {
+        "protection_agency": N_("Protection agency"),
+        "un_agency": N_("United Nations agency"),
+        "ngo": N_("Non-governmental organisation"),
+        "government": N_("Government authority"),
+        "health": N_("Health service"),
+        "other": N_("Other"),
+    },
+    "legal_basis": {
+        "consent": N_("The person's consent"),
+        "vital_interests": N_("To protect the person's life or safety"),
+    },
+    "transfer_status": {"requested": N_("Awaiting approval"), "approved": N_("Approved and shared")},
     "event": {
         "registered": N_("Registered"),
         "transition": N_("Status changed"),
         "note": N_("Note"),
         "correction": N_("Data corrected"),
+        "transfer_requested": N_("Sharing with a partner requested"),
+        "transfer_approved": N_("Shared with a partner"),
+        "anonymised": N_("Personal data removed (retention period over)"),
     },
 }
 

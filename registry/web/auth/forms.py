@@ -21,3 +21,10 @@ class LanguageForm(FlaskForm):
                                                 SelectChoice("fr", "Français"),
                                                 SelectChoice("sw", "Kiswahili")])  # fmt: skip
     next = HiddenField()
+
+
+class TwoFactorForm(FlaskForm):
+    code = StringField(_l("Code from your authenticator app"),
+                       validators=[DataRequired(), Length(max=12)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                  "autofocus": True})  # fmt: skip

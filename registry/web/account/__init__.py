@@ -1,0 +1,1 @@
+"""The account pages: one's own password and second factor."""

@@ -1,0 +1,110 @@
+"""One's own account: change the password (forced after a temporary one), the second factor."""
+
+from __future__ import annotations
+
+import base64
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import login_user
+
+from registry.domain import two_factor
+from registry.domain.errors import InvalidDetails
+from registry.errors import rerender_on_csrf_error, translated
+from registry.security import start_session
+from registry.services import accounts
+from registry.web.account.forms import DisableTwoFactorForm, EnableTwoFactorForm, PasswordChangeForm
+from registry.web.common import actor, client_ip
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+# The secret offered while the user sets up their app; saved on the account once a code matches.
+PENDING_SECRET = "pending_totp_secret"
+
+
+def _show_errors(form, error: InvalidDetails) -> None:  # type: ignore[no-untyped-def]
+    for name, message in error.fields.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [*field.errors, _(message)]
+    if not error.fields:
+        flash(translated(error), "danger")
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@rerender_on_csrf_error
+def password() -> Response | str | tuple[str, int]:
+    user = actor()
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(user, form.current_password.data or "", form.password.data or "",
+                                     client_ip())  # fmt: skip
+        except InvalidDetails as error:
+            _show_errors(form, error)
+            return render_template("account/password.html", form=form), 422
+        # The other sessions ended with the old nonce; this one carries on under the new one.
+        login_user(user)
+        start_session()
+        flash(_("Your password has been changed. Your other sessions have ended."), "success")
+        return redirect(url_for("main.index"))
+    status = 200 if request.method == "GET" else (400 if form.csrf_token.errors else 422)
+    return render_template("account/password.html", form=form), status
+
+
+def _qr_data_uri(text: str) -> str:
+    """An SVG QR code as a data: URI (the CSP allows data: images, not inline scripts)."""
+    from reportlab.graphics import renderSVG
+    from reportlab.graphics.barcode.qr import QrCodeWidget
+    from reportlab.graphics.shapes import Drawing
+
+    widget = QrCodeWidget(text, barLevel="M")
+    x1, y1, x2, y2 = widget.getBounds()
+    size = 200
+    drawing = Drawing(size, size, transform=[size / (x2 - x1), 0, 0, size / (y2 - y1), 0, 0])
+    drawing.add(widget)
+    svg = renderSVG.drawToString(drawing)
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+
+
+@bp.route("/two-factor", methods=["GET", "POST"], endpoint="two_factor")
+@rerender_on_csrf_error
+def two_factor_page() -> Response | str | tuple[str, int]:
+    user = actor()
+    if user.totp_enabled:
+        return render_template("account/two_factor.html", enabled=True, form=DisableTwoFactorForm())
+    secret = session.get(PENDING_SECRET) or two_factor.new_secret()
+    session[PENDING_SECRET] = secret
+    form = EnableTwoFactorForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            accounts.enable_two_factor(user, secret, form.code.data or "", client_ip())
+        except InvalidDetails as error:
+            _show_errors(form, error)
+            status = 422
+        else:
+            session.pop(PENDING_SECRET, None)
+            flash(_("The second factor is on: each login now asks for a code."), "success")
+            return redirect(url_for("account.two_factor"))
+    elif request.method == "POST":
+        status = 400 if form.csrf_token.errors else 422
+    issuer = current_app.config["REGISTRY"].ORGANISATION_NAME
+    uri = two_factor.provisioning_uri(secret, user.username, issuer)
+    return render_template("account/two_factor.html", enabled=False, form=form, secret=secret,
+                           qr=_qr_data_uri(uri)), status  # fmt: skip
+
+
+@bp.post("/two-factor/disable")
+def disable_two_factor() -> Response | tuple[str, int]:
+    user = actor()
+    form = DisableTwoFactorForm()
+    if form.validate_on_submit():
+        try:
+            accounts.disable_two_factor(user, form.password.data or "", client_ip())
+        except InvalidDetails as error:
+            _show_errors(form, error)
+        else:
+            flash(_("The second factor is off."), "info")
+            return redirect(url_for("account.two_factor"))
+    return render_template("account/two_factor.html", enabled=True, form=form), 422
+
