@@ -65,6 +65,9 @@ def record(
         details=json.loads(json.dumps(details, default=str)),
     )
     session = db.session()
+    if not session.in_transaction():
+        # So that a rollback, even before any SQL was sent, also forgets this row.
+        session.begin()
     session.info.setdefault(PENDING, []).append(entry)
     session.info[RECORDED] = session.info.get(RECORDED, 0) + 1
     return entry

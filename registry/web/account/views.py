@@ -51,18 +51,23 @@ def password() -> Response | str | tuple[str, int]:
     return render_template("account/password.html", form=form), status
 
 
-def _qr_data_uri(text: str) -> str:
+def _qr_data_uri(text: str, border: int = 4) -> str:
     """An SVG QR code as a data: URI (the CSP allows data: images, not inline scripts)."""
-    from reportlab.graphics import renderSVG
-    from reportlab.graphics.barcode.qr import QrCodeWidget
-    from reportlab.graphics.shapes import Drawing
+    from registry.documents.base import _qr_modules  # the printed documents' fast encoder
 
-    widget = QrCodeWidget(text, barLevel="M")
-    x1, y1, x2, y2 = widget.getBounds()
-    size = 200
-    drawing = Drawing(size, size, transform=[size / (x2 - x1), 0, 0, size / (y2 - y1), 0, 0])
-    drawing.add(widget)
-    svg = renderSVG.drawToString(drawing)
+    modules = _qr_modules(text)
+    size = len(modules) + 2 * border
+    runs = []
+    for y, row in enumerate(modules):
+        start = None
+        for x, dark in enumerate((*row, False)):
+            if dark and start is None:
+                start = x
+            elif not dark and start is not None:
+                runs.append(f"M{start + border} {y + border}h{x - start}v1h-{x - start}z")
+                start = None
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" shape-rendering="crispEdges">'
+           f'<rect width="{size}" height="{size}" fill="#fff"/><path d="{"".join(runs)}" fill="#000"/></svg>')
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
