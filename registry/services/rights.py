@@ -113,7 +113,8 @@ def request_transfer(actor: User, case_number: str, *, partner_id: int, purpose:
             errors["consent_checked"] = N_("Confirm that the person agreed to this sharing.")
     if errors:
         raise InvalidDetails(N_("Some details need correcting."), fields=errors)
-    assert partner is not None  # noqa: S101 - checked above
+    if partner is None:  # reported in `errors` above; this tells the type checker
+        raise InvalidDetails(N_("Choose a partner from the list."))
     transfer = DataTransfer(case_id=case.id, partner_id=partner.id, purpose=purpose.strip(),
                             agreement_reference=partner.agreement_reference, legal_basis=legal_basis,
                             consent_checked=consent_checked and legal_basis == "consent",

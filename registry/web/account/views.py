@@ -18,7 +18,7 @@ from registry.web.common import actor, client_ip
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 # The secret offered while the user sets up their app; saved on the account once a code matches.
-PENDING_SECRET = "pending_totp_secret"
+PENDING_SECRET = "pending_totp_secret"  # noqa: S105 - the session key's name, not a secret
 
 
 def _show_errors(form, error: InvalidDetails) -> None:  # type: ignore[no-untyped-def]
