@@ -17,6 +17,7 @@ class Settings:
 
     DATABASE_URL: str = ""  # default: sqlite:///<instance>/registry.sqlite3
     SECRET_KEY: str = ""  # default: generated once into instance/secret_key
+    SECRET_KEY_FALLBACKS: tuple[str, ...] = ()  # former keys, still accepted for sessions while rotating
     TIMEZONE: str = "Africa/Dar_es_Salaam"
     ORGANISATION_NAME: str = "Migrant Registry"
     BASE_URL: str = ""  # the registry's own address for QR codes; default: the request's host
@@ -78,6 +79,7 @@ def flask_config(settings: Settings, instance_path: Path) -> dict[str, Any]:
     return {
         "REGISTRY": settings,
         "SECRET_KEY": settings.SECRET_KEY or secret_key_from_instance(instance_path),
+        "SECRET_KEY_FALLBACKS": list(settings.SECRET_KEY_FALLBACKS),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
         "SESSION_COOKIE_HTTPONLY": True,
