@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import threading
+from itertools import pairwise
 
 import pytest
-from sqlalchemy import text, update
+from sqlalchemy import text
 
 from registry.extensions import db
 from registry.models import AuditChainHead, AuditEntry
@@ -33,7 +34,7 @@ def test_rows_are_numbered_and_linked_in_commit_order(app):
         rows = db.session.scalars(db.select(AuditEntry).order_by(AuditEntry.seq)).all()
         assert [row.seq for row in rows] == [1, 2, 3, 4, 5]
         assert rows[0].prev_hash == "0" * 64
-        assert all(later.prev_hash == earlier.row_hash for earlier, later in zip(rows, rows[1:]))
+        assert all(later.prev_hash == earlier.row_hash for earlier, later in pairwise(rows))
         head = db.session.get(AuditChainHead, 1)
         assert (head.last_seq, head.last_hash) == (5, rows[-1].row_hash)
 

@@ -107,7 +107,7 @@ def searched_for(term: str) -> Any:
 # --- The chain ----------------------------------------------------------------------------------
 
 
-def canonical(entry: AuditEntry, seq: int, prev_hash: str) -> bytes:
+def canonical(entry: Any, seq: int, prev_hash: str) -> bytes:
     """The bytes a row's hash covers: every column but the hash itself, in a fixed form."""
     at = entry.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     content = [
@@ -117,7 +117,7 @@ def canonical(entry: AuditEntry, seq: int, prev_hash: str) -> bytes:
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def row_hash(entry: AuditEntry, seq: int, prev_hash: str) -> str:
+def row_hash(entry: Any, seq: int, prev_hash: str) -> str:
     return hashlib.sha256(canonical(entry, seq, prev_hash)).hexdigest()
 
 
@@ -183,7 +183,7 @@ def verify_chain(session: Session, batch: int = 2000) -> ChainReport:
         rows += 1
         if entry.seq != expected_seq:
             return ChainReport(False, rows, expected_seq - 1, previous, expected_seq, None,
-                               "it is missing (deleted?): the next row is %d" % entry.seq)  # fmt: skip
+                               f"it is missing (deleted?): the next row is {entry.seq}")  # fmt: skip
         if entry.prev_hash != previous:
             return ChainReport(False, rows, entry.seq - 1, previous, entry.seq, entry.id,
                                "its link to the previous row is broken (a row before it was "
@@ -199,22 +199,23 @@ def verify_chain(session: Session, batch: int = 2000) -> ChainReport:
                            "the chain head is missing")  # fmt: skip
     if head is not None and (head.last_seq != last_seq or head.last_hash != previous):
         return ChainReport(False, rows, last_seq, previous, head.last_seq, None,
-                           "the last rows are missing: the chain head names row %d" % head.last_seq)  # fmt: skip
+                           f"the last rows are missing: the chain head names row {head.last_seq}")  # fmt: skip
     return ChainReport(True, rows, last_seq, previous)
 
 
-def _entries_in_order(session: Session, batch: int) -> Iterator[AuditEntry]:
+def _entries_in_order(session: Session, batch: int) -> Iterator[Any]:
+    """The rows as plain tuples (no ORM objects: a million rows are verified in minutes)."""
+    table = AuditEntry.__table__
     after = None
     while True:
-        query = select(AuditEntry).order_by(AuditEntry.seq).limit(batch)
+        query = select(table).order_by(table.c.seq).limit(batch)
         if after is not None:
-            query = query.where(AuditEntry.seq > after)
-        entries = list(session.scalars(query))
-        if not entries:
+            query = query.where(table.c.seq > after)
+        rows = session.execute(query).all()
+        if not rows:
             return
-        yield from entries
-        after = entries[-1].seq
-        session.expunge_all()
+        yield from rows
+        after = rows[-1].seq
 
 
 # --- Reading the log ----------------------------------------------------------------------------

@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from registry.domain.errors import InvalidDetails
-from registry.services.uploads import UploadStore, is_stored_name, safe_display_name, sniff_extension
+from registry.services.uploads import (
+    UploadStore,
+    is_stored_name,
+    safe_display_name,
+    sniff_extension,
+)
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

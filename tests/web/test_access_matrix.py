@@ -184,7 +184,7 @@ def test_every_state_changing_route_refuses_a_missing_or_forged_csrf_token(app, 
     checked = []
     for rule in app.url_map.iter_rules():
         for method in sorted(rule.methods & STATE_CHANGING):
-            role = next((role for role in ROLES if expected(MATRIX[rule.endpoint], role) == "allowed"))
+            role = next(role for role in ROLES if expected(MATRIX[rule.endpoint], role) == "allowed")
             data = {"csrf_token": token} if token else {}
             response = world.browsers[role].client.open(url_for_rule(rule, world.values), method=method,
                                                         data=data)  # fmt: skip

@@ -5,13 +5,28 @@ from __future__ import annotations
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from registry.domain.vocabulary import DobPrecision, Sex
 from registry.services.rights import LEGAL_BASES, PersonCorrection
 from registry.templating import label_of
-from registry.web.forms import CachedOptionsSelect, no_control_characters, not_in_future, options, strip
+from registry.web.forms import (
+    CachedOptionsSelect,
+    no_control_characters,
+    not_in_future,
+    options,
+    strip,
+)
 from registry.web.registrations.forms import country_choices
 
 NAME = [Optional(), Length(max=200), no_control_characters]
