@@ -13,8 +13,14 @@ export FLASK_APP := wsgi:app
 run: db
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
-test: install translations
+test: install translations lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Static security checks: ruff's security rules (flake8-bandit) and bandit, failing on any
+# high-severity finding.
+lint: install
+	$(BIN)/ruff check --quiet --select S registry migrations
+	$(BIN)/bandit --quiet --recursive --severity-level high registry
 
 install: $(STAMP)
 

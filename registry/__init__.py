@@ -54,7 +54,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         proxies = settings.TRUSTED_PROXIES
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
 
-    from registry import cli, errors, security, templating
+    from registry import access, cli, errors, security, templating
     from registry.extensions import babel, csrf, db, limiter, login_manager, migrate
     from registry.services import passwords
 
@@ -72,6 +72,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     templating.init_app(app)
     errors.init_app(app)
+    access.init_app(app)
     _register_blueprints(app)
     cli.init_app(app)
     return app
@@ -80,11 +81,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from registry.web.account.views import bp as account
     from registry.web.admin.views import bp as admin
+    from registry.web.audit.views import bp as audit
     from registry.web.auth.views import bp as auth
     from registry.web.cases.views import bp as cases
     from registry.web.main.views import bp as main
     from registry.web.registrations.views import bp as registrations
     from registry.web.workflow.views import bp as workflow
+    from registry.web.rights.views import bp as rights
 
-    for blueprint in (main, auth, account, registrations, cases, workflow, admin):
+    for blueprint in (main, auth, account, registrations, cases, workflow, admin, rights, audit):
         app.register_blueprint(blueprint)

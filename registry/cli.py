@@ -55,6 +55,8 @@ def add_border_point_command(code: str, name: str, country: str, region: str | N
 @click.option("--all-border-points", is_flag=True, help="A national supervisor: every border point.")
 @click.option("--full-name", default="")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--temporary", is_flag=True,
+              help="The password is temporary: the first login must choose a new one.")
 def create_user_command(
     username: str,
     role: str,
@@ -62,21 +64,139 @@ def create_user_command(
     all_border_points: bool,
     full_name: str,
     password_stdin: bool,
+    temporary: bool,
 ) -> None:
-    """Create an account."""
+    """Create an account (with the password as given, unless --temporary)."""
     from registry.services import accounts
 
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt(_("Password"), hide_input=True, confirmation_prompt=True)
+    password = _read_password(password_stdin)
     try:
         user = accounts.create_user(username, password, role, list(border_points),
-                                    all_border_points=all_border_points, full_name=full_name)  # fmt: skip
+                                    all_border_points=all_border_points, full_name=full_name,
+                                    temporary=temporary)  # fmt: skip
     except DomainError as error:
         _fail(error)
     db.session.commit()
     click.echo(_("Account %(username)s created.", username=user.username))
+    if temporary:
+        click.echo(_("The password is temporary: a new one is chosen at the first login."))
+
+
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt(_("Password"), hide_input=True, confirmation_prompt=True)
+
+
+def _account(username: str):  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from registry.models import User
+
+    user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        click.echo(_("Error: %(message)s", message=_("No account %(username)s.", username=username)), err=True)
+        sys.exit(1)
+    return user
+
+
+@registry_cli.command("reset-password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the new password from standard input instead of generating one.")
+@click.option("--permanent", is_flag=True, help="With --password-stdin: not a temporary password.")
+def reset_password_command(username: str, password_stdin: bool, permanent: bool) -> None:
+    """Give an account a new password (temporary unless --permanent); its sessions end."""
+    from registry.services import accounts
+
+    user = _account(username)
+    try:
+        if password_stdin:
+            accounts.set_password(user, _read_password(True), temporary=not permanent)
+            password = None
+        else:
+            password = accounts.reset_password(None, user)
+    except DomainError as error:
+        _fail(error)
+    db.session.commit()
+    if password:
+        click.echo(_("Temporary password for %(username)s: %(password)s", username=user.username,
+                     password=password))  # fmt: skip
+    else:
+        click.echo(_("Password of %(username)s set.", username=user.username))
+
+
+@registry_cli.command("deactivate-user")
+@click.argument("username")
+def deactivate_user_command(username: str) -> None:
+    """Deactivate an account: it cannot log in and its sessions end at once; lists its open cases."""
+    from registry.services import accounts
+
+    user = _account(username)
+    open_cases = accounts.deactivate(None, user)
+    db.session.commit()
+    click.echo(_("Account %(username)s deactivated; its sessions have ended.", username=user.username))
+    if open_cases:
+        click.echo(_("Open cases to reassign:"))
+        for case in open_cases:
+            click.echo(f"  {case.case_number}  {case.status}")
+
+
+@registry_cli.command("verify-audit")
+def verify_audit_command() -> None:
+    """Check the audit log's hash chain: exit 0 when intact, 1 naming the first broken row."""
+    from registry.services import audit
+
+    report = audit.verify_chain(db.session())
+    db.session.rollback()
+    if report.intact:
+        click.echo(_("Audit log intact: %(rows)s rows. Last row %(seq)s, hash %(hash)s",
+                     rows=report.rows, seq=report.last_seq, hash=report.last_hash))  # fmt: skip
+        return
+    click.echo(_("Audit log BROKEN at row %(seq)s (id %(id)s): %(problem)s. Rows before it are intact.",
+                 seq=report.broken_seq, id=report.broken_id if report.broken_id is not None else "-",
+                 problem=report.problem), err=True)  # fmt: skip
+    sys.exit(1)
+
+
+@registry_cli.command("anonymise-expired")
+@click.option("--dry-run", is_flag=True, help="List the cases that would be anonymised; change nothing.")
+def anonymise_expired_command(dry_run: bool) -> None:
+    """Blank the personal data of cases closed longer ago than the retention period."""
+    from registry.services import retention
+    from registry.services.uploads import UploadStore
+
+    store = UploadStore(current_app.config["UPLOAD_FOLDER"])
+
+    def delete_photo(name: str) -> None:
+        try:
+            store.delete(name)
+        except ValueError:
+            pass  # not a name the store made: nothing of ours to delete
+
+    days = current_app.config["REGISTRY"].RETENTION_DAYS
+    report = retention.anonymise_expired(days, dry_run=dry_run, delete_photo=delete_photo)
+    if dry_run:
+        db.session.rollback()
+        click.echo(_("%(count)s case(s) closed more than %(days)s days ago would be anonymised:",
+                     count=len(report.cases), days=days))  # fmt: skip
+    else:
+        db.session.commit()
+        click.echo(_("%(count)s case(s) anonymised (%(people)s people).", count=len(report.cases),
+                     people=report.people))  # fmt: skip
+    for number in report.cases:
+        click.echo(f"  {number}")
+
+
+@registry_cli.command("access-matrix")
+def access_matrix_command() -> None:
+    """Print the access matrix (endpoint, roles, scope, personal data) as a Markdown table."""
+    from registry import access
+
+    click.echo("| endpoint | who may | scope | personal data |")  # untranslated: a Markdown table for docs
+    click.echo("| --- | --- | --- | --- |")
+    for row in access.describe():
+        click.echo("| " + " | ".join(row) + " |")
 
 
 @registry_cli.command("demo")

@@ -17,14 +17,23 @@ class Settings:
 
     DATABASE_URL: str = ""  # default: sqlite:///<instance>/registry.sqlite3
     SECRET_KEY: str = ""  # default: generated once into instance/secret_key
+    SECRET_KEY_FALLBACKS: tuple[str, ...] = ()  # former keys, still accepted for sessions while rotating
     TIMEZONE: str = "Africa/Dar_es_Salaam"
     ORGANISATION_NAME: str = "Migrant Registry"
     BASE_URL: str = ""  # the registry's own address for QR codes; default: the request's host
-    RATELIMIT_STORAGE_URI: str = "memory://"
-    LOGIN_RATE_LIMIT: str = "10 per minute"
+    RATELIMIT_STORAGE_URI: str = "memory://"  # redis://host:6379/0 so that every worker shares limits
+    RATE_LIMIT_DEFAULT: str = "600 per minute"  # every page, per address
+    LOGIN_RATE_LIMIT: str = "120 per minute"  # login attempts per address, failed or not
+    LOGIN_FAILURES_PER_ACCOUNT: int = 5  # the next one within the window is refused, for that account
+    LOGIN_FAILURES_PER_ADDRESS: int = 50  # a border point's officers may share one address
+    LOGIN_FAILURE_WINDOW_SECONDS: int = 60
     CASES_PER_PAGE: int = 25
     STALE_CASE_DAYS: int = 14  # an open case whose status has not changed for this long is in the queue
-    SESSION_HOURS: int = 12
+    SESSION_HOURS: int = 12  # absolute: a login lasts at most this long
+    SESSION_IDLE_MINUTES: int = 30  # a session unused this long ends
+    RETENTION_DAYS: int = 730  # after a case is closed, before `anonymise-expired` blanks it
+    AUDIT_KEY: str = ""  # keys the hashes of search terms; default: generated into instance/audit_key
+    UPLOAD_FOLDER: str = ""  # default: <instance>/uploads
     COOKIE_SECURE: bool = False
     TRUSTED_PROXIES: int = 0  # how many reverse proxies (nginx) stand in front and set X-Forwarded-*
     ENV: str = "development"  # "production" refuses demo data
@@ -50,9 +59,9 @@ class Settings:
         return cls(**values)
 
 
-def secret_key_from_instance(instance_path: Path) -> str:
-    """Read the secret key kept in instance/, creating it (owner-only) on first run."""
-    key_file = instance_path / "secret_key"
+def secret_key_from_instance(instance_path: Path, name: str = "secret_key") -> str:
+    """Read a key kept in instance/, creating it (owner-only) on first run."""
+    key_file = instance_path / name
     if key_file.exists():
         return key_file.read_text().strip()
     instance_path.mkdir(parents=True, exist_ok=True)
@@ -71,6 +80,7 @@ def flask_config(settings: Settings, instance_path: Path) -> dict[str, Any]:
     return {
         "REGISTRY": settings,
         "SECRET_KEY": settings.SECRET_KEY or secret_key_from_instance(instance_path),
+        "SECRET_KEY_FALLBACKS": list(settings.SECRET_KEY_FALLBACKS),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
         "SESSION_COOKIE_HTTPONLY": True,
@@ -90,6 +100,9 @@ def flask_config(settings: Settings, instance_path: Path) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 2 * 1024 * 1024,
         "PASSWORD_HASH_PARAMS": {},
+        "RATELIMIT_DEFAULT": settings.RATE_LIMIT_DEFAULT,
+        "AUDIT_KEY": settings.AUDIT_KEY or secret_key_from_instance(instance_path, "audit_key"),
+        "UPLOAD_FOLDER": settings.UPLOAD_FOLDER or str(instance_path / "uploads"),
     }
 
 

@@ -1,22 +1,32 @@
-"""Deny by default: who is logged in, which endpoints are open, and the headers every answer carries."""
+"""Deny by default: who is logged in, how long a session lasts, and the headers every answer carries.
+
+Who may use which page is the access matrix (registry/access.py), enforced here before every view.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, Response, flash, redirect, request, session, url_for
-from flask_babel import gettext as _
-from flask_login import current_user
+import time
+
+from flask import Flask, Response, current_app, flash, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
+from flask_babel import gettext
+from flask_login import current_user, logout_user
 from sqlalchemy import select
 
+from registry import access
 from registry.extensions import db, login_manager
 from registry.models import User
 
-# The only endpoints reachable without logging in.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.set_language", "main.health", "static"})
+# The only endpoints reachable without logging in (derived from the access matrix).
+PUBLIC_ENDPOINTS = access.PUBLIC_ENDPOINTS
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
+# Session keys: when the password (and second factor) were checked, and the last request.
+AUTH_AT = "auth_at"
+SEEN_AT = "seen_at"
 
 
 @login_manager.user_loader
@@ -31,16 +41,46 @@ def load_user(user_id: str) -> User | None:
     return user
 
 
-def require_login() -> Response | None:
-    if request.endpoint in PUBLIC_ENDPOINTS:
-        return None
-    if current_user.is_authenticated:
-        return None
-    if request.endpoint is None:  # an unknown URL: 404 for everyone, but never a hint
-        return None
+def start_session() -> None:
+    """Called right after login_user(): the idle and absolute clocks start now."""
+    now = int(time.time())
+    session[AUTH_AT] = now
+    session[SEEN_AT] = now
+
+
+def expire_idle_and_old_sessions() -> None:
+    """A session unused for SESSION_IDLE_MINUTES, or older than SESSION_HOURS, ends."""
+    if request.endpoint == "static" or not current_user.is_authenticated:
+        return
+    settings = current_app.config["REGISTRY"]
+    now = int(time.time())
+    auth_at, seen_at = session.get(AUTH_AT), session.get(SEEN_AT)
+    idle = seen_at is None or now - int(seen_at) > settings.SESSION_IDLE_MINUTES * 60
+    too_old = auth_at is None or now - int(auth_at) > settings.SESSION_HOURS * 3600
+    if idle or too_old:
+        from registry.services import audit
+
+        audit.record("session_expired", actor=current_user._get_current_object(),
+                     ip_address=request.remote_addr,
+                     details={"reason": "idle" if idle else "absolute"})  # fmt: skip
+        language = session.get("lang")
+        logout_user()
+        session.clear()
+        if language:
+            session["lang"] = language
+        flash(gettext("Your session has expired. Log in again."), "info")
+        return
+    session[SEEN_AT] = now
+
+
+def redirect_to_login() -> Response:
     if request.method == "GET":
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     return redirect(url_for("auth.login"))
+
+
+def redirect_to_password_change() -> Response:
+    return redirect(url_for("account.password"))
 
 
 def set_headers(response: Response) -> Response:
@@ -51,21 +91,36 @@ def set_headers(response: Response) -> Response:
     if request.endpoint != "static":
         # Pages may hold a person's data: no copy in the browser's or a proxy's cache.
         response.headers["Cache-Control"] = "no-store"
+    if request.is_secure:
+        response.headers["Strict-Transport-Security"] = "max-age=31536000"
     return response
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """The session cookie is Secure whenever the request came over HTTPS, even if not configured."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        from flask import has_request_context
+
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or (
+            has_request_context() and request.is_secure
+        )
 
 
 def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"
+    app.session_interface = SessionInterface()
 
     @login_manager.unauthorized_handler
     def unauthorized() -> Response:
-        flash(_("Log in to see this page."), "info")
+        flash(gettext("Log in to see this page."), "info")
         return redirect(url_for("auth.login"))
 
     @app.before_request
     def _session_is_permanent() -> None:
         session.permanent = True
 
-    app.before_request(require_login)
+    app.before_request(expire_idle_and_old_sessions)
+    app.before_request(access.enforce)
     app.after_request(set_headers)

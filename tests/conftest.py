@@ -40,6 +40,7 @@ def make_app(database_url: str, instance: Path, **overrides: Any) -> Flask:
         "TESTING": True,
         "DATABASE_URL": database_url,
         "SECRET_KEY": "test-secret-key-not-for-production",
+        "AUDIT_KEY": "test-audit-key-not-for-production",
         "RATELIMIT_ENABLED": False,
         "PASSWORD_HASH_PARAMS": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
     }

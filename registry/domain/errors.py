@@ -57,3 +57,9 @@ class GuardRefused(DomainError):
     """A rule that protects the person refuses the move (fear of return, child, four eyes)."""
 
     http_status = 422
+
+
+class TooManyAttempts(DomainError):
+    """Too many failed logins for this account (or from this address) within the window."""
+
+    http_status = 429

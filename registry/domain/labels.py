@@ -91,6 +91,19 @@ LABELS: dict[str, dict[str, str]] = {
         "case_management_and_referral": N_("Case management and referral to partners"),
     },
     "bid_outcome": {"return": N_("Return"), "stay": N_("Stay"), "other": N_("Other")},
+    "partner_kind": {
+        "protection_agency": N_("Protection agency"),
+        "un_agency": N_("United Nations agency"),
+        "ngo": N_("Non-governmental organisation"),
+        "government": N_("Government authority"),
+        "health": N_("Health service"),
+        "other": N_("Other"),
+    },
+    "legal_basis": {
+        "consent": N_("The person's consent"),
+        "vital_interests": N_("To protect the person's life or safety"),
+    },
+    "transfer_status": {"requested": N_("Awaiting approval"), "approved": N_("Approved and shared")},
     "event": {
         "registered": N_("Registered"),
         "transition": N_("Status changed"),
@@ -102,6 +115,9 @@ LABELS: dict[str, dict[str, str]] = {
         "transfer": N_("Transferred"),
         "follow_up_added": N_("Follow-up added"),
         "follow_up_done": N_("Follow-up done"),
+        "transfer_requested": N_("Sharing with a partner requested"),
+        "transfer_approved": N_("Shared with a partner"),
+        "anonymised": N_("Personal data removed (retention period over)"),
     },
 }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, select
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, false, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.domain.vocabulary import Role
@@ -40,6 +40,14 @@ class User(Base):
     session_nonce: Mapped[str] = mapped_column(String(32), default=new_session_nonce)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when an administrator gave a temporary password: the next login must choose a new one.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The optional second factor (supervisors, administrators): a base32 TOTP secret, and the
+    # last time step accepted, so that a code seen once is never accepted again.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     border_points: Mapped[list[BorderPoint]] = relationship(
         secondary=user_border_point, order_by=BorderPoint.code, lazy="selectin"
@@ -60,6 +68,18 @@ class User(Base):
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_nonce}"
+
+    def end_sessions(self) -> None:
+        """Every login session of this account ends at its next request."""
+        self.session_nonce = new_session_nonce()
+
+    @property
+    def totp_enabled(self) -> bool:
+        return self.totp_secret is not None
+
+    @property
+    def may_use_totp(self) -> bool:
+        return self.role in (Role.SUPERVISOR, Role.ADMIN)
 
     @property
     def display_name(self) -> str:

@@ -96,9 +96,23 @@ def get_case(actor: User, case_number: str) -> Case:
         )
     )
     if case is None:
-        raise NotFound(N_("No case %(case_number)s among your border points."),
-                       params={"case_number": case_number[:40]})  # fmt: skip
+        raise case_not_found(case_number)
     return case
+
+
+def case_not_found(case_number: str) -> NotFound:
+    return NotFound(N_("No case %(case_number)s among your border points."),
+                    params={"case_number": case_number[:40]})  # fmt: skip
+
+
+def require_in_scope(actor: User, case_number: str) -> None:
+    """NotFound unless the case exists among the actor's border points (the access matrix's check)."""
+    found = db.session.scalar(
+        select(Case.id).where(Case.case_number == case_number.strip().upper(),
+                              Case.border_point_id.in_(actor.border_point_scope()))  # fmt: skip
+    )
+    if found is None:
+        raise case_not_found(case_number)
 
 
 def open_case(actor: User, case_number: str, *, purpose: str, ip_address: str | None,

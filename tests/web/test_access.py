@@ -49,7 +49,8 @@ def test_every_endpoint_but_the_allow_list_needs_a_login(app, officer, register)
 
 
 def test_allow_list_is_short():
-    assert PUBLIC_ENDPOINTS == {"auth.login", "auth.set_language", "main.health", "static"}
+    assert PUBLIC_ENDPOINTS == {"auth.login", "auth.two_factor", "auth.set_language", "main.health",
+                                "static"}
 
 
 CASE_ROUTES = ["/cases/{n}", "/cases/{n}/summary.pdf"]

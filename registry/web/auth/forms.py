@@ -28,3 +28,9 @@ class LanguageForm(FlaskForm):
             SelectChoice(code, name, render_kw={"lang": code, "dir": text_direction(code)})
             for code, name in interface_languages()
         ]
+
+class TwoFactorForm(FlaskForm):
+    code = StringField(_l("Code from your authenticator app"),
+                       validators=[DataRequired(), Length(max=12)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                  "autofocus": True})  # fmt: skip

@@ -46,7 +46,7 @@ def index() -> str:
     per_page = current_app.config["REGISTRY"].CASES_PER_PAGE
     page = form.page.data if form.page.data and not form.page.errors else 1
     result = case_service.list_cases(user, filters, page=page, per_page=per_page)
-    audit_here("case_list", object_type="case", details={
+    audit_here("case_list", object_type="case", search_text=filters.q, details={
         "status": filters.status, "border_point": filters.border_point,
         "searched": bool(filters.q), "shown": len(result.cases),
     })  # fmt: skip

@@ -1,0 +1,1 @@
+"""The audit pages: a case's access history (supervisors) and the log's search (administrators)."""

@@ -1,0 +1,1 @@
+"""The person's rights: their data as a printable copy, corrections, the transfers register."""
