@@ -246,9 +246,8 @@ def transfer(
     if target is None:
         errors["border_point"] = N_("Choose another border point that you supervise.")
     clean_reason = _text(reason, rules.REASON_MAX_LENGTH, "reason", errors, prose=True)
-    if errors:
+    if errors or target is None or clean_reason is None:
         raise InvalidDetails(_DETAILS_INVALID, fields=errors)
-    assert target is not None and clean_reason is not None
     source = case.border_point
     unassigned = None
     if case.assigned_to is not None and not case.assigned_to.holds(target.id):
@@ -365,9 +364,8 @@ def add_follow_up(
     errors: dict[str, str] = {}
     clean_title = _text(title, FOLLOW_UP_TITLE_MAX_LENGTH, "title", errors)
     due = _parse_due_on(due_on, today, errors)
-    if errors:
+    if errors or clean_title is None or due is None:
         raise InvalidDetails(_DETAILS_INVALID, fields=errors)
-    assert clean_title is not None and due is not None
     follow_up = FollowUp(case_id=case.id, title=clean_title, due_on=due, created_by_id=actor.id)
     db.session.add(follow_up)
     db.session.flush()
