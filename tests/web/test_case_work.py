@@ -268,7 +268,7 @@ def test_a_supervisor_of_one_point_is_offered_no_transfer_and_is_refused_one(app
                                                                            officer, other_officer,
                                                                            register):  # fmt: skip
     case = register(officer)
-    assert "/transfer" not in page_of(supervisor_browser, case.case_number)
+    assert "/transfer\"" not in page_of(supervisor_browser, case.case_number)
     before = state(app, case.case_number)
     response = post(supervisor_browser, case.case_number, "/transfer", with_version(
         supervisor_browser, case.case_number, border_point="KBG", reason="Moved"))
