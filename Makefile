@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml
 
 # Compiled catalogues (.mo) are built from the committed .po files, never committed themselves.
 translations: install
-	$(BIN)/pybabel compile --use-fuzzy -d registry/translations -f -q
+	$(BIN)/pybabel -q compile --use-fuzzy -d registry/translations -f
 
 db: install translations
 	$(BIN)/flask registry init
