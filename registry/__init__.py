@@ -81,8 +81,9 @@ def _register_blueprints(app: Flask) -> None:
     from registry.web.admin.views import bp as admin
     from registry.web.auth.views import bp as auth
     from registry.web.cases.views import bp as cases
+    from registry.web.dashboard.views import bp as dashboard
     from registry.web.main.views import bp as main
     from registry.web.registrations.views import bp as registrations
 
-    for blueprint in (main, auth, registrations, cases, admin):
+    for blueprint in (main, auth, registrations, cases, dashboard, admin):
         app.register_blueprint(blueprint)

@@ -23,6 +23,8 @@ class Settings:
     RATELIMIT_STORAGE_URI: str = "memory://"
     LOGIN_RATE_LIMIT: str = "10 per minute"
     CASES_PER_PAGE: int = 25
+    # The case list counts matches up to this many; beyond, it says "more than" (never a guess).
+    CASES_COUNT_LIMIT: int = 10_000
     SESSION_HOURS: int = 12
     COOKIE_SECURE: bool = False
     TRUSTED_PROXIES: int = 0  # how many reverse proxies (nginx) stand in front and set X-Forwarded-*

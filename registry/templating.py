@@ -6,7 +6,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import format_date, format_datetime, get_locale, gettext
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext
 from flask_login import current_user
 
 from registry.domain import labels, reference
@@ -58,6 +58,11 @@ def show_datetime(value: datetime | None) -> str:
     return format_datetime(value, "medium") if value else ""
 
 
+def show_number(value: float | int | None) -> str:
+    """A number as the reader's language writes it (1,234 / 1 234)."""
+    return format_decimal(value) if value is not None else ""
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         label_of=label_of,
@@ -66,6 +71,7 @@ def init_app(app: Flask) -> None:
         current_language=current_language,
     )
     app.jinja_env.filters.update(
-        show_date=show_date, show_datetime=show_datetime, language_of=language_of, country_of=country_of
+        show_date=show_date, show_datetime=show_datetime, language_of=language_of, country_of=country_of,
+        show_number=show_number,
     )
     app.jinja_env.policies["ext.i18n.trimmed"] = True

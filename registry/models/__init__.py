@@ -4,7 +4,8 @@ from registry.models.audit import AuditEntry
 from registry.models.base import Base
 from registry.models.border_point import BorderPoint
 from registry.models.case import Case, CaseEvent, CaseMember, CaseSequence
-from registry.models.person import IdentityDocument, Person, PersonVulnerability
+from registry.models.figures import DailyFigure, DailyFigureBasis, DailyFigureStale
+from registry.models.person import IdentityDocument, Person, PersonNameToken, PersonVulnerability
 from registry.models.user import User, user_border_point
 
 __all__ = [
@@ -15,8 +16,12 @@ __all__ = [
     "CaseEvent",
     "CaseMember",
     "CaseSequence",
+    "DailyFigure",
+    "DailyFigureBasis",
+    "DailyFigureStale",
     "IdentityDocument",
     "Person",
+    "PersonNameToken",
     "PersonVulnerability",
     "User",
     "user_border_point",
