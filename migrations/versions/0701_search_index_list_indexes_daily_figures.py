@@ -51,6 +51,21 @@ def upgrade():
     with op.batch_alter_table('daily_figure', schema=None) as batch_op:
         batch_op.create_index('ix_daily_figure_partition', ['border_point_id', 'utc_day'], unique=False)
 
+    op.create_table('monthly_figure',
+    sa.Column('figure', sa.String(length=20), nullable=False),
+    sa.Column('value', sa.String(length=40), nullable=False),
+    sa.Column('border_point_id', sa.Integer(), nullable=False),
+    sa.Column('pathway', sa.String(length=30), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('cases', sa.Integer(), nullable=False),
+    sa.Column('people', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['border_point_id'], ['border_point.id'], name=op.f('fk_monthly_figure_border_point_id_border_point'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('figure', 'value', 'border_point_id', 'pathway', 'month', name=op.f('pk_monthly_figure')),
+    sqlite_with_rowid=False
+    )
+    with op.batch_alter_table('monthly_figure', schema=None) as batch_op:
+        batch_op.create_index('ix_monthly_figure_month', ['border_point_id', 'month'], unique=False)
+
     op.create_table('person_name_token',
     sa.Column('token', sa.String(length=80).with_variant(sa.String(length=80, collation='C'), 'postgresql'), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
@@ -262,6 +277,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_person_name_token_person_id'))
 
     op.drop_table('person_name_token')
+    with op.batch_alter_table('monthly_figure', schema=None) as batch_op:
+        batch_op.drop_index('ix_monthly_figure_month')
+
+    op.drop_table('monthly_figure')
     with op.batch_alter_table('daily_figure', schema=None) as batch_op:
         batch_op.drop_index('ix_daily_figure_partition')
 

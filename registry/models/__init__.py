@@ -4,7 +4,7 @@ from registry.models.audit import AuditEntry
 from registry.models.base import Base
 from registry.models.border_point import BorderPoint
 from registry.models.case import Case, CaseEvent, CaseMember, CaseSequence
-from registry.models.figures import DailyFigure, DailyFigureBasis, DailyFigureStale
+from registry.models.figures import DailyFigure, DailyFigureBasis, DailyFigureStale, MonthlyFigure
 from registry.models.person import IdentityDocument, Person, PersonNameToken, PersonVulnerability
 from registry.models.user import User, user_border_point
 
@@ -20,6 +20,7 @@ __all__ = [
     "DailyFigureBasis",
     "DailyFigureStale",
     "IdentityDocument",
+    "MonthlyFigure",
     "Person",
     "PersonNameToken",
     "PersonVulnerability",

@@ -1,7 +1,7 @@
 """Pre-counted figures for the dashboard and the statistics, and the queue that keeps them true.
 
 Counting a million cases by status, sex, age and nationality on every dashboard would read every
-row; these tables hold the counts per border point and registration day instead. Database
+row; these tables hold the counts per border point and registration day (and month) instead. Database
 triggers (written in the migration, on case_file, case_member, person and person_vulnerability)
 add a `daily_figure_stale` row in the same transaction as any change a figure depends on, and
 `services.stats.refresh_figures` recounts those days before figures are read, so a figure is
@@ -42,6 +42,34 @@ class DailyFigure(Base):
 
     __table_args__ = (
         Index("ix_daily_figure_partition", "border_point_id", "utc_day"),
+        {"sqlite_with_rowid": False},
+    )
+
+
+class MonthlyFigure(Base):
+    """The daily figures summed per border point and month (`month` is its first day).
+
+    A dashboard over three years reads some thousands of these rows instead of a million daily
+    ones; the days of a period's first and last, partial, months still come from `daily_figure`.
+    Rebuilt from `daily_figure` for every month a recount touches.
+    """
+
+    __tablename__ = "monthly_figure"
+
+    # The key's order is the dashboard's GROUP BY (figure, value, border point, pathway): SQLite
+    # then sums rows in the order it reads them, without sorting them first.
+    figure: Mapped[str] = mapped_column(String(20), primary_key=True)
+    value: Mapped[str] = mapped_column(String(40), primary_key=True)
+    border_point_id: Mapped[int] = mapped_column(
+        ForeignKey("border_point.id", ondelete="CASCADE"), primary_key=True
+    )
+    pathway: Mapped[str] = mapped_column(String(30), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    cases: Mapped[int] = mapped_column(Integer, default=0)
+    people: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (
+        Index("ix_monthly_figure_month", "border_point_id", "month"),
         {"sqlite_with_rowid": False},
     )
 

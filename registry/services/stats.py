@@ -8,14 +8,15 @@ counted once; people are the members the cases cover (the principal and their ho
 
 from __future__ import annotations
 
+import csv
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, delete, func, insert, or_, select, text
+from sqlalchemy import Date, and_, delete, func, insert, literal, or_, select, text
 
 from registry.domain.figures import (
     AGE_GROUP_CODES,
@@ -27,8 +28,11 @@ from registry.domain.figures import (
     permit_granted,
     return_completed,
 )
+from registry.domain.errors import InvalidDetails
+from registry.domain.i18n import N_
 from registry.domain.vocabulary import CaseStatus, Pathway, Sex, Vulnerability
 from registry.extensions import db
+from registry.models.bulk import BulkWriter
 from registry.models import (
     BorderPoint,
     Case,
@@ -36,10 +40,12 @@ from registry.models import (
     DailyFigure,
     DailyFigureBasis,
     DailyFigureStale,
+    MonthlyFigure,
     Person,
     PersonVulnerability,
     User,
 )
+from registry.services import audit
 from registry.services.cases import list_border_points
 
 # The breakdowns kept per border point, day and pathway (DailyFigure.figure).
@@ -75,10 +81,10 @@ def refresh_figures(timezone: str) -> int:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": REFRESH_LOCK_KEY})
     basis = session.get(DailyFigureBasis, 1)
-    last_stale = session.scalar(select(func.max(DailyFigureStale.id)))
     if basis is None or basis.timezone != timezone:
         recount_all(timezone)
         return -1
+    last_stale = session.scalar(select(func.max(DailyFigureStale.id)))
     if last_stale is None:
         return 0
     partitions = session.execute(
@@ -92,6 +98,7 @@ def refresh_figures(timezone: str) -> int:
     zone = ZoneInfo(timezone)
     points = set(session.scalars(select(BorderPoint.id)))
     wanted = [(point, day) for point, day in partitions if point in points]
+    months: set[tuple[int, date]] = set()
     for start in range(0, len(wanted), 50):
         batch = wanted[start:start + 50]
         session.execute(delete(DailyFigure).where(or_(*(
@@ -103,8 +110,11 @@ def refresh_figures(timezone: str) -> int:
             for point, day in batch
         ))  # fmt: skip
         _write(_count(condition, zone))
+        for point, day in batch:
+            # Cases of a UTC day fall on that local day or the one before or after.
+            months.update((point, period_start(day + timedelta(days=shift), "month")) for shift in (-1, 0, 1))
+    _roll_up_months(sorted(months))
     session.execute(delete(DailyFigureStale).where(DailyFigureStale.id <= last_stale))
-    session.flush()
     return len(partitions)
 
 
@@ -113,7 +123,14 @@ def recount_all(timezone: str) -> None:
     session = db.session
     last_stale = session.scalar(select(func.max(DailyFigureStale.id)))
     session.execute(delete(DailyFigure))
+    session.execute(delete(MonthlyFigure))
     _write(_count(None, ZoneInfo(timezone)))
+    spans = session.execute(
+        select(DailyFigure.border_point_id, func.min(DailyFigure.local_day), func.max(DailyFigure.local_day))
+        .group_by(DailyFigure.border_point_id)
+    ).all()  # fmt: skip
+    _roll_up_months([(point, month) for point, first, last in spans
+                     for month in periods_between(first, last, "month")])  # fmt: skip
     if last_stale is not None:
         session.execute(delete(DailyFigureStale).where(DailyFigureStale.id <= last_stale))
     basis = session.get(DailyFigureBasis, 1)
@@ -128,14 +145,42 @@ def _utc_midnight(day: date) -> datetime:
     return datetime.combine(day, time(), UTC)
 
 
+def _next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def _roll_up_months(months: Sequence[tuple[int, date]]) -> None:
+    """Rebuild the monthly rows of these (border point, month) from the daily rows."""
+    session = db.session
+    daily = DailyFigure.__table__
+    for point, month in months:
+        session.execute(delete(MonthlyFigure).where(MonthlyFigure.border_point_id == point,
+                                                    MonthlyFigure.month == month))  # fmt: skip
+        session.execute(insert(MonthlyFigure.__table__).from_select(
+            ["border_point_id", "month", "pathway", "figure", "value", "cases", "people"],
+            select(daily.c.border_point_id, literal(month, Date()), daily.c.pathway, daily.c.figure,
+                   daily.c.value, func.sum(daily.c.cases), func.sum(daily.c.people))
+            .where(daily.c.border_point_id == point, daily.c.local_day >= month,
+                   daily.c.local_day < _next_month(month))
+            .group_by(daily.c.border_point_id, daily.c.pathway, daily.c.figure, daily.c.value),
+        ))  # fmt: skip
+
+
 def _count(condition: Any, zone: ZoneInfo) -> dict[Key, list[int]]:
-    """The daily figures of the cases `condition` selects (all cases when None)."""
-    counts: dict[Key, list[int]] = defaultdict(lambda: [0, 0])
+    """The daily figures of the cases `condition` selects (all cases when None).
+
+    Written for speed: a full recount reads every person of every case once.
+    """
+    counts: dict[Key, list[int]] = {}
+    connection = db.session.connection()
 
     def add(key: Key, cases: int, people: int) -> None:
-        entry = counts[key]
-        entry[0] += cases
-        entry[1] += people
+        entry = counts.get(key)
+        if entry is None:
+            counts[key] = [cases, people]
+        else:
+            entry[0] += cases
+            entry[1] += people
 
     members = (
         select(Case.id, Case.border_point_id, Case.registered_at, Case.status, Case.pathway,
@@ -147,38 +192,37 @@ def _count(condition: Any, zone: ZoneInfo) -> dict[Key, list[int]]:
     )
     if condition is not None:
         members = members.where(condition)
-    for rows in _by_case(db.session.execute(members.execution_options(yield_per=5000))):
-        case = rows[0]
-        local_day = case.registered_at.astimezone(zone).date()
-        base = (case.border_point_id, case.registered_at.date(), local_day, case.pathway)
-        people = [row for row in rows if row.person_id is not None]
-        add((*base, STATUS, case.status), 1, len(people))
-        for person in people:
-            principal = int(person.person_id == case.principal_id)
-            group = age_group(person.date_of_birth, local_day)
-            add((*base, SEX_AGE, f"{person.sex}/{group}"), principal, 1)
-            add((*base, NATIONALITY, person.nationality), principal, 1)
-        if return_completed(case.status, case.arrival_confirmed_on):
-            days = str((case.arrival_confirmed_on - local_day).days)
-            add((*base, RETURN_DAYS, days), 1, len(people))
-        if permit_granted(case.status, case.permit_number):
-            days = str((case.decision_on - local_day).days) if case.decision_on else UNKNOWN_DAYS
+    rows = connection.execute(members.execution_options(yield_per=5000))
+    for group in _by_case(rows):
+        (_, point, registered_at, status, pathway, arrival, permit, decision, principal, *_) = group[0]
+        local_day = registered_at.astimezone(zone).date()
+        base = (point, registered_at.date(), local_day, pathway)
+        people = [row for row in group if row[9] is not None]
+        add((*base, STATUS, status), 1, len(people))
+        for row in people:
+            is_principal = int(row[9] == principal)
+            add((*base, SEX_AGE, f"{row[10]}/{age_group(row[11], local_day)}"), is_principal, 1)
+            add((*base, NATIONALITY, row[12]), is_principal, 1)
+        if return_completed(status, arrival):
+            add((*base, RETURN_DAYS, str((arrival - local_day).days)), 1, len(people))
+        if permit_granted(status, permit):
+            days = str((decision - local_day).days) if decision else UNKNOWN_DAYS
             add((*base, PERMIT_DAYS, days), 1, len(people))
 
     vulnerable = (
-        select(Case.id, Case.border_point_id, Case.registered_at, Case.pathway,
-               PersonVulnerability.person_id, PersonVulnerability.code)  # fmt: skip
+        select(Case.id, Case.border_point_id, Case.registered_at, Case.pathway, PersonVulnerability.code)
         .join(CaseMember, CaseMember.case_id == Case.id)
         .join(PersonVulnerability, PersonVulnerability.person_id == CaseMember.person_id)
         .order_by(Case.id)
-    )
+    )  # fmt: skip
     if condition is not None:
         vulnerable = vulnerable.where(condition)
-    for rows in _by_case(db.session.execute(vulnerable.execution_options(yield_per=5000))):
-        case = rows[0]
-        local_day = case.registered_at.astimezone(zone).date()
-        base = (case.border_point_id, case.registered_at.date(), local_day, case.pathway)
-        codes = [row.code for row in rows]
+    rows = connection.execute(vulnerable.execution_options(yield_per=5000))
+    for group in _by_case(rows):
+        _, point, registered_at, pathway, _ = group[0]
+        local_day = registered_at.astimezone(zone).date()
+        base = (point, registered_at.date(), local_day, pathway)
+        codes = [row[4] for row in group]
         for code in codes:
             add((*base, VULNERABILITY, code), 0, 1)
         for code in set(codes):
@@ -187,25 +231,30 @@ def _count(condition: Any, zone: ZoneInfo) -> dict[Key, list[int]]:
 
 
 def _by_case(rows: Iterable[Any]) -> Iterable[list[Any]]:
-    """Rows ordered by case id, grouped per case."""
+    """Rows ordered by case id (their first column), grouped per case."""
     group: list[Any] = []
+    current = None
     for row in rows:
-        if group and row.id != group[0].id:
-            yield group
+        if row[0] != current:
+            if group:
+                yield group
             group = []
+            current = row[0]
         group.append(row)
     if group:
         yield group
 
 
+DAILY_COLUMNS = ("border_point_id", "utc_day", "local_day", "pathway", "figure", "value", "cases", "people")
+
+
 def _write(counts: dict[Key, list[int]]) -> None:
-    rows = [
-        {"border_point_id": point, "utc_day": utc_day, "local_day": local_day, "pathway": pathway,
-         "figure": figure, "value": value[:40], "cases": cases, "people": people}
+    writer = BulkWriter(db.session.connection())
+    day = writer.day
+    writer.write("daily_figure", DAILY_COLUMNS, [
+        (point, day(utc_day), day(local_day), pathway, figure, value[:40], cases, people)
         for (point, utc_day, local_day, pathway, figure, value), (cases, people) in counts.items()
-    ]  # fmt: skip
-    for start in range(0, len(rows), 5000):
-        db.session.execute(insert(DailyFigure), rows[start:start + 5000])
+    ])  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------------
@@ -263,28 +312,96 @@ def figures(filters: FigureFilters, *, timezone: str, per: str | None = None) ->
     result = Figures()
     if not filters.border_points:
         return result
-    conditions = [DailyFigure.border_point_id.in_(filters.border_points)]
-    if filters.registered_from:
-        conditions.append(DailyFigure.local_day >= filters.registered_from)
-    if filters.registered_to:
-        conditions.append(DailyFigure.local_day <= filters.registered_to)
-    if filters.pathway:
-        conditions.append(DailyFigure.pathway == filters.pathway)
-    rows = db.session.execute(
-        select(DailyFigure.figure, DailyFigure.value, DailyFigure.border_point_id, DailyFigure.pathway,
-               func.sum(DailyFigure.cases), func.sum(DailyFigure.people))  # fmt: skip
-        .where(*conditions)
-        .group_by(DailyFigure.figure, DailyFigure.value, DailyFigure.border_point_id, DailyFigure.pathway)
-    ).all()
-    days = db.session.execute(
-        select(DailyFigure.local_day, func.sum(DailyFigure.cases), func.sum(DailyFigure.people))
-        .where(*conditions, DailyFigure.figure == STATUS)
-        .group_by(DailyFigure.local_day)
-    ).all()
+    first, last = _period_of(filters)
+    if first is None or last is None:  # nothing registered at these points
+        _fill(result, [], filters)
+        result.per = per or "month"
+        return result
+    result.per = per or default_period(first, last)
+    months, days = _split_period(filters.registered_from, filters.registered_to)
+    rows: list[Any] = []
+    for table, period, column in ((MonthlyFigure, months, MonthlyFigure.month),
+                                  (DailyFigure, days, DailyFigure.local_day)):  # fmt: skip
+        for span in period:
+            rows += db.session.execute(
+                select(table.figure, table.value, table.border_point_id, table.pathway,
+                       func.sum(table.cases), func.sum(table.people))  # fmt: skip
+                .where(*_conditions(table, column, span, filters))
+                .group_by(table.figure, table.value, table.border_point_id, table.pathway)
+            ).all()
+    # The series per month reads the monthly rows too; per week or day, only days will do.
+    if result.per != "month":
+        months, days = [], [(filters.registered_from, filters.registered_to)]
+    series: list[Any] = []
+    for table, period, column in ((MonthlyFigure, months, MonthlyFigure.month),
+                                  (DailyFigure, days, DailyFigure.local_day)):  # fmt: skip
+        for span in period:
+            series += db.session.execute(
+                select(column, func.sum(table.cases), func.sum(table.people))
+                .where(*_conditions(table, column, span, filters), table.figure == STATUS)
+                .group_by(column)
+            ).all()
     _fill(result, rows, filters)
-    _fill_series(result, days, filters, per)
+    _fill_series(result, series, first, last)
     result.overdue_follow_ups = overdue_follow_ups(filters, timezone=timezone)
     return result
+
+
+Span = tuple[date | None, date | None]
+
+
+def _conditions(table: Any, column: Any, span: Span, filters: FigureFilters) -> list[Any]:
+    conditions = [table.border_point_id.in_(filters.border_points)]
+    if span[0] is not None:
+        conditions.append(column >= span[0])
+    if span[1] is not None:
+        conditions.append(column <= span[1])
+    if filters.pathway:
+        conditions.append(table.pathway == filters.pathway)
+    return conditions
+
+
+def _period_of(filters: FigureFilters) -> Span:
+    """The period the figures cover: the filter's dates, or the first and last registration day."""
+    first, last = filters.registered_from, filters.registered_to
+    if first is None or last is None:
+        # Two lookups per border point, each a single step down the primary key (SQLite finds
+        # a min() or a max() alone by the index, not both in one query).
+        ends = [(db.session.scalar(select(func.min(DailyFigure.local_day)).where(DailyFigure.border_point_id == point)),
+                 db.session.scalar(select(func.max(DailyFigure.local_day)).where(DailyFigure.border_point_id == point)))
+                for point in filters.border_points]  # fmt: skip
+        known = [end for end in ends if end[0] is not None]
+        if not known:
+            return first, last
+        first = first or min(end[0] for end in known)
+        last = last or max(end[1] for end in known)
+    return first, last
+
+
+def _split_period(first: date | None, last: date | None) -> tuple[list[Span], list[Span]]:
+    """The period as whole months (read from monthly_figure) and the days around them.
+
+    Returns (month spans, day spans); None is an open end. E.g. 10 Jan to 20 Mar: the month of
+    February, and the days 10-31 Jan and 1-20 Mar.
+    """
+    whole_from = first if first is None or first.day == 1 else _next_month(period_start(first, "month"))
+    if last is None:
+        whole_to: date | None = None
+    else:
+        month = period_start(last, "month")
+        whole_to = month if last == _next_month(month) - timedelta(days=1) else _previous_month(month)
+    if whole_from is not None and whole_to is not None and whole_from > whole_to:
+        return [], [(first, last)]
+    days: list[Span] = []
+    if first is not None and whole_from is not None and first < whole_from:
+        days.append((first, whole_from - timedelta(days=1)))
+    if last is not None and whole_to is not None and _next_month(whole_to) <= last:
+        days.append((_next_month(whole_to), last))
+    return [(whole_from, whole_to)], days
+
+
+def _previous_month(month: date) -> date:
+    return date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
 
 
 def _fill(result: Figures, rows: Sequence[Any], filters: FigureFilters) -> None:
@@ -341,22 +458,15 @@ def _fill(result: Figures, rows: Sequence[Any], filters: FigureFilters) -> None:
     result.median_days_to_permit = median_of_histogram(dated)
 
 
-def _fill_series(result: Figures, days: Sequence[Any], filters: FigureFilters, per: str | None) -> None:
-    counted = {day: (int(cases or 0), int(people or 0)) for day, cases, people in days}
-    first = filters.registered_from or (min(counted) if counted else None)
-    last = filters.registered_to or (max(counted) if counted else None)
+def _fill_series(result: Figures, rows: Sequence[Any], first: date, last: date) -> None:
     result.first_day, result.last_day = first, last
-    if first is None or last is None:
-        result.per = per or "month"
-        return
-    result.per = per or default_period(first, last)
     periods = periods_between(first, last, result.per)
     totals: dict[date, list[int]] = {start: [0, 0] for start in periods}
-    for day, (cases, people) in counted.items():
+    for day, cases, people in rows:
         bucket = totals.get(period_start(day, result.per))
         if bucket is not None:
-            bucket[0] += cases
-            bucket[1] += people
+            bucket[0] += int(cases or 0)
+            bucket[1] += int(people or 0)
     result.series = [Count(start.isoformat(), *totals[start]) for start in periods]
 
 
@@ -380,3 +490,74 @@ def dashboard(actor: User, border_point: str | None, registered_from: date | Non
                             registered_from=registered_from, registered_to=registered_to,
                             pathway=pathway)  # fmt: skip
     return figures(filters, timezone=timezone, per=per)
+
+
+# --------------------------------------------------------------------------------------------
+# The monthly report (flask registry stats)
+# --------------------------------------------------------------------------------------------
+
+ReportRow = tuple[str, str, str, str]  # figure, category, subcategory, value
+REPORT_HEADER = ("figure", "category", "subcategory", "value")
+
+
+def report_rows(first: date, last: date, border_points: Sequence[str], pathway: str | None, *,
+                timezone: str) -> list[ReportRow]:  # fmt: skip
+    """The figures of the cases registered from `first` to `last` at the given points (all if none),
+    one figure a row: the long format a spreadsheet pivots."""
+    if last < first:
+        raise InvalidDetails(N_("The end of the period is before its start."))
+    if pathway is not None and pathway not in set(Pathway):
+        raise InvalidDetails(N_("Unknown pathway: %(pathway)s."), params={"pathway": pathway})
+    known = {point.code: point.id for point in db.session.scalars(select(BorderPoint))}
+    codes = [code.strip().upper() for code in border_points]
+    for code in codes:
+        if code not in known:
+            raise InvalidDetails(N_("Unknown border point: %(code)s."), params={"code": code})
+    ids = tuple(known[code] for code in codes) if codes else tuple(known.values())
+    result = figures(FigureFilters(ids, first, last, pathway), timezone=timezone, per="month")
+    audit.record("stats_report", actor=None, actor_username="(command line)", object_type="figures",
+                 details={"registered_from": first.isoformat(), "registered_to": last.isoformat(),
+                          "border_points": codes, "pathway": pathway})  # fmt: skip
+
+    def number(value: float | int | None) -> str:
+        if value is None:
+            return ""
+        return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+
+    rows: list[ReportRow] = [
+        ("people_registered", "", "", number(result.people)),
+        ("cases_registered", "", "", number(result.cases)),
+    ]
+    for month in result.series:
+        rows.append(("people_registered_per_month", month.key[:7], "", number(month.people)))
+    for month in result.series:
+        rows.append(("cases_registered_per_month", month.key[:7], "", number(month.cases)))
+    for name, counts in (("status", result.by_status), ("pathway", result.by_pathway),
+                         ("border_point", result.by_border_point)):  # fmt: skip
+        rows += [(f"cases_by_{name}", c.key, "", number(c.cases)) for c in counts]
+        rows += [(f"people_by_{name}", c.key, "", number(c.people)) for c in counts]
+    for sex, groups in result.sex_age_people.items():
+        rows += [("people_by_sex_and_age", sex, group, number(n)) for group, n in groups.items()]
+    for sex, groups in result.sex_age_cases.items():
+        rows += [("cases_by_sex_and_age_of_principal", sex, group, number(n)) for group, n in groups.items()]
+    rows += [("people_by_nationality", c.key, "", number(c.people)) for c in result.by_nationality]
+    rows += [("cases_by_nationality_of_principal", c.key, "", number(c.cases)) for c in result.by_nationality]
+    rows += [("people_by_vulnerability", c.key, "", number(c.people)) for c in result.by_vulnerability]
+    rows += [("cases_with_vulnerability", c.key, "", number(c.cases)) for c in result.by_vulnerability]
+    rows += [
+        ("returns_completed", "", "", number(result.returns_completed.cases)),
+        ("people_returned", "", "", number(result.returns_completed.people)),
+        ("median_days_registration_to_return", "", "", number(result.median_days_to_return)),
+        ("regularisations_granted", "", "", number(result.regularisations_granted.cases)),
+        ("people_regularised", "", "", number(result.regularisations_granted.people)),
+        ("median_days_registration_to_permit", "", "", number(result.median_days_to_permit)),
+        ("approvals_waiting", "", "", number(result.approvals_waiting)),
+        ("overdue_follow_ups", "", "", number(result.overdue_follow_ups)),
+    ]
+    return rows
+
+
+def write_csv(rows: Iterable[ReportRow], stream: TextIO) -> None:
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(REPORT_HEADER)
+    writer.writerows(rows)

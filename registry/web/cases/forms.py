@@ -105,5 +105,9 @@ class CaseFilterForm(RegistrationDatesForm):
 
 
 class ExportForm(CaseFilterForm):
-    anonymised = SelectField(_l("Anonymised"), validators=[Optional()],
-                             choices=[("", ""), ("0", _l("No")), ("1", _l("Yes"))])  # fmt: skip
+    anonymised = SelectField(_l("Anonymised"), validators=[Optional()])
+
+    def __init__(self, formdata: object, border_points: list[tuple[str, str]],
+                 assignees: list[tuple[str, str]]) -> None:  # fmt: skip
+        super().__init__(formdata, border_points=border_points, assignees=assignees)
+        self.anonymised.choices = options([("", ""), ("0", gettext("No")), ("1", gettext("Yes"))])
