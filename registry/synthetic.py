@@ -152,7 +152,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "identity_document": ("person_id", "type", "number", "number_normalised", "issuing_country",
                           "expiry_date"),
     "person_vulnerability": ("person_id", "code", "note"),
-    "case_file": ("id", "case_number", "border_point_id", "principal_id", "status", "pathway",
+    "case_file": ("id", "case_number", "border_point_id", "principal_id", "principal_nationality", "status", "pathway",
                   "priority", "assigned_to_id", "version", "submission_id", "registered_at",
                   "registered_by_id", "arrival_date", "entry_type", "circumstances", "consent_given",
                   "consent_scope", "consent_date", "consent_recorded_by_id", "consent_language",
@@ -496,7 +496,7 @@ def _case(rng: random.Random, batch: Batch, ids: Ids, household: Household, poin
     head = household.members[0]
     child_alone = any(code in ("unaccompanied_child", "separated_child") for code in head.vulnerabilities)
     rows["case_file"].append((
-        case_id, case_number, point.id, person_ids[0], path.status, path.pathway,
+        case_id, case_number, point.id, person_ids[0], nationality, path.status, path.pathway,
         priority_for(every_vulnerability), officer, 1, None, moment_text(moment), officer,
         day(registered_on - timedelta(days=rng.randint(0, 3))),
         rng.choice(["regular", "irregular", "irregular", "unknown"]),

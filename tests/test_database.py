@@ -139,3 +139,61 @@ def test_the_bulk_loaders_columns_are_the_tables_columns():
         # Only a generated id may be left out: every other column must be written.
         assert set(tables[name].columns.keys()) - set(columns) <= {"id"}, name
         assert set(columns) <= set(tables[name].columns.keys()), name
+
+
+def test_a_case_knows_its_principals_nationality_whatever_changes(app, officer, register):
+    from registry.models import Case, Person
+
+    case = register(officer, nationality="BDI")
+    with app.app_context():
+        assert db.session.get(Case, case.id).principal_nationality == "BDI"
+        db.session.get(Person, case.person_id).nationality = "COD"
+        db.session.commit()
+        db.session.expire_all()
+        assert db.session.get(Case, case.id).principal_nationality == "COD"
+        other = Person(given_names="Other", sex="male", nationality="RWA")
+        db.session.add(other)
+        db.session.flush()
+        db.session.get(Case, case.id).principal_id = other.id
+        db.session.commit()
+        db.session.expire_all()
+        assert db.session.get(Case, case.id).principal_nationality == "RWA"
+
+
+def test_the_migration_fills_the_search_keys_of_people_already_registered(app):
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from registry.models import Case, Person
+
+    with app.app_context():
+        downgrade(revision="0001")
+        with db.engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO border_point (id, code, name, country, active) VALUES (1, 'MNY', 'Manyovu', 'TZA', true);"
+            ))
+            connection.execute(text(
+                "INSERT INTO user_account (id, username, full_name, password_hash, role, active, all_border_points,"
+                " session_nonce, created_at) VALUES (1, 'old', '', 'x', 'officer', true, false, 'n', '2025-01-01');"
+            ))
+            connection.execute(text(
+                "INSERT INTO person (id, given_names, family_name, other_names, search_name, sex, nationality,"
+                " languages, phone, created_at, updated_at, version) VALUES (1, 'Zoé', 'Ndayishimiye', '',"
+                " 'zoe ndayishimiye', 'female', 'BDI', '[]', '+257 79 123 456', '2025-01-01', '2025-01-01', 1)"
+            ))
+            connection.execute(text(
+                "INSERT INTO case_file (id, case_number, border_point_id, principal_id, status, pathway, priority,"
+                " version, registered_at, registered_by_id, entry_type, circumstances, consent_given,"
+                " fear_of_return_cleared, escort_required, updated_at) VALUES (1, 'MNY-2025-000001', 1, 1,"
+                " 'registered', 'undecided', 'normal', 1, '2025-01-01', 1, 'unknown', 'other', true, false, false,"
+                " '2025-01-01')"
+            ))
+            connection.execute(text(
+                "INSERT INTO case_member (case_id, person_id, relationship) VALUES (1, 1, 'head')"
+            ))
+        upgrade()
+        person = db.session.get(Person, 1)
+        assert person.phone_digits_reversed == "65432197752"
+        assert sorted(row.token for row in person.name_token_rows) == ["ndayishimiye", "zoe"]
+        assert db.session.get(Case, 1).principal_nationality == "BDI"
+        db.session.rollback()

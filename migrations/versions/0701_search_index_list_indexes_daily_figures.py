@@ -1,7 +1,8 @@
 """search index, list indexes, daily figures
 
 The name search index (person_name_token) and the phone search key, filled for the people already
-registered; an index per case list filter; the pre-counted daily figures with the triggers that
+registered; an index per case list filter (and the principal's nationality on the case, kept by
+triggers); the pre-counted daily figures with the triggers that
 queue a recount whenever something they count changes (see registry/models/figures.py).
 
 Revision ID: 0701
@@ -81,6 +82,8 @@ def upgrade():
         batch_op.create_index('ix_case_file_assigned_registered', ['assigned_to_id', 'registered_at'], unique=False)
         batch_op.create_index('ix_case_file_pathway_registered', ['pathway', 'registered_at'], unique=False)
         batch_op.create_index('ix_case_file_priority_registered', ['priority', 'registered_at'], unique=False)
+        batch_op.add_column(sa.Column('principal_nationality', sa.String(length=3), nullable=True))
+        batch_op.create_index('ix_case_file_nationality_registered', ['principal_nationality', 'registered_at'], unique=False)
 
     with op.batch_alter_table('person', schema=None) as batch_op:
         batch_op.add_column(sa.Column('phone_digits_reversed', sa.String(length=80).with_variant(sa.String(length=80, collation='C'), 'postgresql'), nullable=True))
@@ -94,6 +97,8 @@ def upgrade():
         op.execute('ALTER TABLE case_file ALTER COLUMN case_number TYPE VARCHAR(24) COLLATE "C"')
         op.execute('ALTER TABLE identity_document ALTER COLUMN number_normalised TYPE VARCHAR(60) COLLATE "C"')
     _fill_search_keys(bind)
+    op.execute("UPDATE case_file SET principal_nationality = "
+               "(SELECT nationality FROM person WHERE person.id = case_file.principal_id)")
     for statement in (POSTGRESQL_TRIGGERS if bind.dialect.name == "postgresql" else SQLITE_TRIGGERS):
         op.execute(statement)
 
@@ -133,6 +138,20 @@ CASE_COLUMNS = ("border_point_id, registered_at, status, pathway, arrival_confir
 PERSON_COLUMNS = "sex, date_of_birth, nationality"
 
 SQLITE_TRIGGERS = [
+    # The principal's nationality on the case: see Case.principal_nationality.
+    """CREATE TRIGGER case_principal_nationality_inserted AFTER INSERT ON case_file
+       WHEN NEW.principal_nationality IS NOT (SELECT nationality FROM person WHERE id = NEW.principal_id)
+       BEGIN
+         UPDATE case_file SET principal_nationality = (SELECT nationality FROM person WHERE id = NEW.principal_id)
+         WHERE id = NEW.id;
+       END""",
+    """CREATE TRIGGER case_principal_nationality_updated AFTER UPDATE OF principal_id ON case_file BEGIN
+         UPDATE case_file SET principal_nationality = (SELECT nationality FROM person WHERE id = NEW.principal_id)
+         WHERE id = NEW.id;
+       END""",
+    """CREATE TRIGGER person_nationality_to_cases AFTER UPDATE OF nationality ON person BEGIN
+         UPDATE case_file SET principal_nationality = NEW.nationality WHERE principal_id = NEW.id;
+       END""",
     """CREATE TRIGGER daily_figure_case_inserted AFTER INSERT ON case_file BEGIN
          INSERT INTO daily_figure_stale (border_point_id, utc_day)
          VALUES (NEW.border_point_id, date(NEW.registered_at));
@@ -185,6 +204,21 @@ SQLITE_TRIGGERS = [
 ]
 
 POSTGRESQL_TRIGGERS = [
+    # The principal's nationality on the case: see Case.principal_nationality.
+    """CREATE FUNCTION case_principal_nationality() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN
+         NEW.principal_nationality := (SELECT nationality FROM person WHERE id = NEW.principal_id);
+         RETURN NEW;
+       END $$""",
+    """CREATE TRIGGER case_principal_nationality BEFORE INSERT OR UPDATE OF principal_id ON case_file
+        FOR EACH ROW EXECUTE FUNCTION case_principal_nationality()""",
+    """CREATE FUNCTION person_nationality_to_cases() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN
+         UPDATE case_file SET principal_nationality = NEW.nationality WHERE principal_id = NEW.id;
+         RETURN NULL;
+       END $$""",
+    """CREATE TRIGGER person_nationality_to_cases AFTER UPDATE OF nationality ON person
+        FOR EACH ROW EXECUTE FUNCTION person_nationality_to_cases()""",
     """CREATE FUNCTION daily_figure_case_changed() RETURNS trigger LANGUAGE plpgsql AS $$
        BEGIN
          IF TG_OP IN ('UPDATE', 'DELETE') THEN
@@ -237,16 +271,23 @@ POSTGRESQL_TRIGGERS = [
 ]
 
 DROP_SQLITE_TRIGGERS = [
-    f"DROP TRIGGER IF EXISTS daily_figure_{name}"
-    for name in ("case_inserted", "case_updated", "case_deleted", "member_inserted", "member_updated",
-                 "member_deleted", "person_updated", "vulnerability_inserted",
-                 "vulnerability_updated", "vulnerability_deleted")
+    f"DROP TRIGGER IF EXISTS {name}"
+    for name in ("case_principal_nationality_inserted", "case_principal_nationality_updated",
+                 "person_nationality_to_cases", "daily_figure_case_inserted", "daily_figure_case_updated",
+                 "daily_figure_case_deleted", "daily_figure_member_inserted", "daily_figure_member_updated",
+                 "daily_figure_member_deleted", "daily_figure_person_updated",
+                 "daily_figure_vulnerability_inserted", "daily_figure_vulnerability_updated",
+                 "daily_figure_vulnerability_deleted")
 ]
 DROP_POSTGRESQL_TRIGGERS = [
+    "DROP TRIGGER IF EXISTS case_principal_nationality ON case_file",
+    "DROP TRIGGER IF EXISTS person_nationality_to_cases ON person",
     "DROP TRIGGER IF EXISTS daily_figure_case_changed ON case_file",
     "DROP TRIGGER IF EXISTS daily_figure_member_changed ON case_member",
     "DROP TRIGGER IF EXISTS daily_figure_person_changed ON person",
     "DROP TRIGGER IF EXISTS daily_figure_vulnerability_changed ON person_vulnerability",
+    "DROP FUNCTION IF EXISTS case_principal_nationality()",
+    "DROP FUNCTION IF EXISTS person_nationality_to_cases()",
     "DROP FUNCTION IF EXISTS daily_figure_case_changed()",
     "DROP FUNCTION IF EXISTS daily_figure_member_changed()",
     "DROP FUNCTION IF EXISTS daily_figure_person_changed()",
@@ -268,6 +309,8 @@ def downgrade():
         batch_op.drop_column('phone_digits_reversed')
 
     with op.batch_alter_table('case_file', schema=None) as batch_op:
+        batch_op.drop_index('ix_case_file_nationality_registered')
+        batch_op.drop_column('principal_nationality')
         batch_op.drop_index('ix_case_file_priority_registered')
         batch_op.drop_index('ix_case_file_pathway_registered')
         batch_op.drop_index('ix_case_file_assigned_registered')

@@ -35,6 +35,9 @@ class Case(Base):
     )
     border_point_id: Mapped[int] = mapped_column(ForeignKey("border_point.id"))
     principal_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    # The principal's nationality, copied here by database triggers (see the 0701 migration) so
+    # that the list filters by it with an index in the list's order, like by status.
+    principal_nationality: Mapped[str | None] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(30), default=CaseStatus.REGISTERED)
     pathway: Mapped[str] = mapped_column(String(30), default=Pathway.UNDECIDED)
     priority: Mapped[str] = mapped_column(String(10), default=Priority.NORMAL)
@@ -109,6 +112,7 @@ class Case(Base):
         Index("ix_case_file_pathway_registered", "pathway", "registered_at"),
         Index("ix_case_file_priority_registered", "priority", "registered_at"),
         Index("ix_case_file_assigned_registered", "assigned_to_id", "registered_at"),
+        Index("ix_case_file_nationality_registered", "principal_nationality", "registered_at"),
         Index("ix_case_file_registered_at", "registered_at"),
     )
 

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, func, intersect, select, tuple_, union
+from sqlalchemy import ColumnElement, Select, false, func, intersect, select, tuple_, union
 from sqlalchemy.orm import selectinload
 
+from registry.domain.cases import looks_like_case_number
 from registry.domain.errors import NotFound
 from registry.domain.i18n import N_
 from registry.domain.names import fold, name_tokens, phone_search_key
@@ -32,6 +33,7 @@ from registry.services import audit
 from registry.services.registration import normalise_document_number
 
 MAX_QUERY_LENGTH = 200
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # More words than this in one search add nothing but work.
 MAX_QUERY_WORDS = 6
 # The value of `assigned_to` that selects the cases nobody follows yet.
@@ -120,9 +122,12 @@ def search_condition(text: str) -> ColumnElement[bool] | None:
     Names match by the beginning of any word, accents and case folded ("josu" finds Josué); every
     word typed must match the same person (a member of the case, not only its principal).
     """
-    text = text.strip()[:MAX_QUERY_LENGTH]
-    if not text:
+    if not text.strip():
         return None
+    # Control characters (a NUL byte) match nothing, and PostgreSQL refuses them in a query.
+    text = _CONTROL.sub(" ", text).strip()[:MAX_QUERY_LENGTH]
+    if not text:
+        return false()
     # Each subquery stands alone (correlate(None)): the outer query also reads case_file.
     found: list[Select[Any]] = [
         select(Case.id).where(starts_with(Case.case_number, text.upper())).correlate(None)
@@ -172,8 +177,7 @@ def filtered(actor: User, filters: CaseFilters, *, timezone: str | None = None) 
         user = select(User.id).where(User.username == filters.assigned_to)
         query = query.where(Case.assigned_to_id == user.correlate(None).scalar_subquery())
     if filters.nationality:
-        people = select(Person.id).where(Person.nationality == filters.nationality)
-        query = query.where(Case.principal_id.in_(people.correlate(None)))
+        query = query.where(Case.principal_nationality == filters.nationality)
     if filters.vulnerability:
         query = query.where(Case.id.in_(
             select(CaseMember.case_id)
@@ -229,17 +233,21 @@ def list_cases(actor: User, filters: CaseFilters, *, timezone: str, per_page: in
     cursor_number, forward = (before, False) if before else (after, True)
     cursor = None
     if cursor_number:
-        cursor = db.session.scalar(
-            scoped(actor).where(Case.case_number == cursor_number.strip().upper()[:40])
-        )
+        number = cursor_number.strip().upper()
+        if looks_like_case_number(number):
+            cursor = db.session.scalar(scoped(actor).where(Case.case_number == number))
         if cursor is None:
             messages.append(N_("That page is no longer available: here is the first page."))
     page_query = query if cursor is None else query.where(_beyond(cursor, sort, forward))
-    rows = list(db.session.scalars(
-        page_query.options(selectinload(Case.assigned_to))
+    # The page's ids first: sorting many matches then reads two columns (often from an index
+    # alone), not every column of each case and its principal.
+    ids = list(db.session.scalars(
+        page_query.with_only_columns(Case.id)
         .order_by(*_order(sort, reverse=not forward and cursor is not None))
         .limit(per_page + 1)
     ))  # fmt: skip
+    loaded = {case.id: case for case in db.session.scalars(select(Case).where(Case.id.in_(ids)))}
+    rows = [loaded[case_id] for case_id in ids]
     more = len(rows) > per_page
     rows = rows[:per_page]
     if cursor is not None and not forward:
@@ -290,16 +298,17 @@ def open_case(actor: User, case_number: str, *, purpose: str, ip_address: str | 
     return case
 
 
-def list_assignees(actor: User) -> Sequence[User]:
-    """The accounts that can follow cases of the actor's border points (officers, supervisors)."""
+def list_assignees(actor: User) -> list[tuple[str, str]]:
+    """(username, name) of the accounts that can follow the actor's cases (officers, supervisors)."""
     points = actor.border_point_scope()
     holders = select(user_border_point.c.user_id).where(user_border_point.c.border_point_id.in_(points))
-    return db.session.scalars(
-        select(User)
-        .where(User.role.in_([Role.OFFICER, Role.SUPERVISOR]))
+    rows = db.session.execute(
+        select(User.username, User.full_name)
+        .where(User.role.in_([Role.OFFICER, Role.SUPERVISOR]), User.active)
         .where(User.id.in_(holders) | (User.all_border_points & (User.role == Role.SUPERVISOR)))
         .order_by(User.username)
     ).all()
+    return [(username, full_name or username) for username, full_name in rows]
 
 
 def list_border_points(actor: User) -> list[BorderPoint]:

@@ -16,7 +16,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, and_, delete, func, insert, literal, or_, select, text
+from sqlalchemy import Date, and_, cast, delete, func, insert, or_, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 
 from registry.domain.figures import (
     AGE_GROUP_CODES,
@@ -98,24 +99,58 @@ def refresh_figures(timezone: str) -> int:
     zone = ZoneInfo(timezone)
     points = set(session.scalars(select(BorderPoint.id)))
     wanted = [(point, day) for point, day in partitions if point in points]
-    months: set[tuple[int, date]] = set()
+    # The months change by what the recounted days change: old rows out, new rows in. Rebuilding
+    # whole months would read thousands of daily rows for each day recounted.
+    months: dict[tuple[int, date, str, str, str], list[int]] = defaultdict(lambda: [0, 0])
     for start in range(0, len(wanted), 50):
         batch = wanted[start:start + 50]
-        session.execute(delete(DailyFigure).where(or_(*(
-            and_(DailyFigure.border_point_id == point, DailyFigure.utc_day == day) for point, day in batch
-        ))))  # fmt: skip
+        in_batch = or_(*(and_(DailyFigure.border_point_id == point, DailyFigure.utc_day == day)
+                         for point, day in batch))  # fmt: skip
+        for point, local_day, pathway, figure, value, cases, people in session.execute(
+            select(DailyFigure.border_point_id, DailyFigure.local_day, DailyFigure.pathway, DailyFigure.figure,
+                   DailyFigure.value, DailyFigure.cases, DailyFigure.people).where(in_batch)
+        ):  # fmt: skip
+            entry = months[(point, period_start(local_day, "month"), pathway, figure, value)]
+            entry[0] -= cases
+            entry[1] -= people
+        session.execute(delete(DailyFigure).where(in_batch))
         condition = or_(*(
             and_(Case.border_point_id == point, Case.registered_at >= _utc_midnight(day),
                  Case.registered_at < _utc_midnight(day + timedelta(days=1)))
             for point, day in batch
         ))  # fmt: skip
-        _write(_count(condition, zone))
-        for point, day in batch:
-            # Cases of a UTC day fall on that local day or the one before or after.
-            months.update((point, period_start(day + timedelta(days=shift), "month")) for shift in (-1, 0, 1))
-    _roll_up_months(sorted(months))
+        counts = _count(condition, zone)
+        _write(counts)
+        for (point, _, local_day, pathway, figure, value), (cases, people) in counts.items():
+            entry = months[(point, period_start(local_day, "month"), pathway, figure, value[:40])]
+            entry[0] += cases
+            entry[1] += people
+    _add_to_months(months)
     session.execute(delete(DailyFigureStale).where(DailyFigureStale.id <= last_stale))
     return len(partitions)
+
+
+def _add_to_months(changes: dict[tuple[int, date, str, str, str], list[int]]) -> None:
+    """Add these changes to the monthly rows, creating and removing rows as counts appear and vanish."""
+    session = db.session
+    rows = [{"border_point_id": point, "month": month, "pathway": pathway, "figure": figure, "value": value,
+             "cases": cases, "people": people}
+            for (point, month, pathway, figure, value), (cases, people) in changes.items() if cases or people]  # fmt: skip
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert_into = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert_into(MonthlyFigure)
+    session.execute(statement.on_conflict_do_update(
+        index_elements=["figure", "value", "border_point_id", "pathway", "month"],
+        set_={"cases": MonthlyFigure.cases + statement.excluded.cases,
+              "people": MonthlyFigure.people + statement.excluded.people},
+    ), rows)  # fmt: skip
+    touched = {(row["border_point_id"], row["month"]) for row in rows}
+    session.execute(delete(MonthlyFigure).where(
+        MonthlyFigure.cases == 0, MonthlyFigure.people == 0,
+        or_(*(and_(MonthlyFigure.border_point_id == point, MonthlyFigure.month == month) for point, month in touched)),
+    ))  # fmt: skip
 
 
 def recount_all(timezone: str) -> None:
@@ -150,20 +185,30 @@ def _next_month(month: date) -> date:
 
 
 def _roll_up_months(months: Sequence[tuple[int, date]]) -> None:
-    """Rebuild the monthly rows of these (border point, month) from the daily rows."""
+    """Rebuild the monthly rows of these (border point, month) from the daily rows, in two
+    statements for up to a hundred of them."""
     session = db.session
     daily = DailyFigure.__table__
-    for point, month in months:
-        session.execute(delete(MonthlyFigure).where(MonthlyFigure.border_point_id == point,
-                                                    MonthlyFigure.month == month))  # fmt: skip
+    first_of_month = _first_of_month(daily.c.local_day)
+    for start in range(0, len(months), 100):
+        batch = months[start:start + 100]
+        session.execute(delete(MonthlyFigure).where(or_(*(
+            and_(MonthlyFigure.border_point_id == point, MonthlyFigure.month == month) for point, month in batch
+        ))))  # fmt: skip
         session.execute(insert(MonthlyFigure.__table__).from_select(
             ["border_point_id", "month", "pathway", "figure", "value", "cases", "people"],
-            select(daily.c.border_point_id, literal(month, Date()), daily.c.pathway, daily.c.figure,
+            select(daily.c.border_point_id, first_of_month, daily.c.pathway, daily.c.figure,
                    daily.c.value, func.sum(daily.c.cases), func.sum(daily.c.people))
-            .where(daily.c.border_point_id == point, daily.c.local_day >= month,
-                   daily.c.local_day < _next_month(month))
-            .group_by(daily.c.border_point_id, daily.c.pathway, daily.c.figure, daily.c.value),
+            .where(or_(*(and_(daily.c.border_point_id == point, daily.c.local_day >= month,
+                              daily.c.local_day < _next_month(month)) for point, month in batch)))
+            .group_by(daily.c.border_point_id, first_of_month, daily.c.pathway, daily.c.figure, daily.c.value),
         ))  # fmt: skip
+
+
+def _first_of_month(day: Any) -> Any:
+    if db.session.get_bind().dialect.name == "postgresql":
+        return cast(func.date_trunc("month", day), Date)
+    return func.date(day, "start of month", type_=Date)
 
 
 def _count(condition: Any, zone: ZoneInfo) -> dict[Key, list[int]]:
@@ -191,8 +236,12 @@ def _count(condition: Any, zone: ZoneInfo) -> dict[Key, list[int]]:
         .order_by(Case.id)
     )
     if condition is not None:
-        members = members.where(condition)
-    rows = connection.execute(members.execution_options(yield_per=5000))
+        # A few days' cases: sorted here, so that the database reads them by the border point's
+        # index instead of walking every case in id order.
+        members = members.where(condition).order_by(None)
+        rows: Iterable[Any] = sorted(connection.execute(members).all(), key=lambda row: row[0])
+    else:
+        rows = connection.execute(members.execution_options(yield_per=5000))
     for group in _by_case(rows):
         (_, point, registered_at, status, pathway, arrival, permit, decision, principal, *_) = group[0]
         local_day = registered_at.astimezone(zone).date()
@@ -216,8 +265,10 @@ def _count(condition: Any, zone: ZoneInfo) -> dict[Key, list[int]]:
         .order_by(Case.id)
     )  # fmt: skip
     if condition is not None:
-        vulnerable = vulnerable.where(condition)
-    rows = connection.execute(vulnerable.execution_options(yield_per=5000))
+        vulnerable = vulnerable.where(condition).order_by(None)
+        rows = sorted(connection.execute(vulnerable).all(), key=lambda row: row[0])
+    else:
+        rows = connection.execute(vulnerable.execution_options(yield_per=5000))
     for group in _by_case(rows):
         _, point, registered_at, pathway, _ = group[0]
         local_day = registered_at.astimezone(zone).date()

@@ -368,7 +368,7 @@ def test_a_page_link_to_an_unknown_or_foreign_case_starts_again_from_the_first_p
                                                                                     other_officer, register):  # fmt: skip
     mine = register(officer)
     theirs = register(other_officer, given_names="Hidden")
-    for cursor in ("MNY-2026-999999", theirs.case_number, "x" * 300):
+    for cursor in ("MNY-2026-999999", theirs.case_number, "x" * 300, "MNY\x00"):
         page = logged_in.get("/cases", query_string={"after": cursor}).get_data(as_text=True)
         assert case_numbers(page) == [mine.case_number]
         assert "That page is no longer available: here is the first page." in page

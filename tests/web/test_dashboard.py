@@ -268,3 +268,31 @@ def test_an_empty_registry_shows_zeros(browser, supervisor):
     browser.login("supervisor.mny")
     page = browser.get("/dashboard").get_data(as_text=True)
     assert headline(page, "cases") == "0" and headline(page, "people") == "0"
+
+
+def test_monthly_figures_stay_the_sum_of_the_daily_ones_through_changes(populated):
+    from registry.models import DailyFigure, MonthlyFigure
+    from registry.services import stats
+
+    app = populated
+    with app.app_context():
+        stats.refresh_figures("Africa/Dar_es_Salaam")
+        db.session.commit()
+        for number, case in enumerate(db.session.scalars(db.select(Case).order_by(Case.id)).all()[::7]):
+            case.status = "closed" if number % 2 else "referred"
+            if number % 3 == 0:
+                case.principal.date_of_birth = None
+        db.session.commit()
+        stats.refresh_figures("Africa/Dar_es_Salaam")
+        db.session.commit()
+        summed: Counter = Counter()
+        for row in db.session.scalars(db.select(DailyFigure)):
+            key = (row.border_point_id, row.local_day.replace(day=1), row.pathway, row.figure, row.value)
+            summed[key + ("cases",)] += row.cases
+            summed[key + ("people",)] += row.people
+        monthly: Counter = Counter()
+        for row in db.session.scalars(db.select(MonthlyFigure)):
+            key = (row.border_point_id, row.month, row.pathway, row.figure, row.value)
+            monthly[key + ("cases",)] += row.cases
+            monthly[key + ("people",)] += row.people
+    assert +summed == +monthly and len(+summed) > 100

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, Field, Form, SelectField, StringField, ValidationError
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from registry.domain.vocabulary import CaseStatus, Pathway, Priority, Vulnerability
 from registry.services.cases import MAX_QUERY_LENGTH, SORTS, UNASSIGNED, CaseFilters
-from registry.templating import label_of
+from registry.templating import current_language, label_of
 from registry.web.forms import CachedOptionsSelect, options
 from registry.web.registrations.forms import country_choices
 
@@ -23,6 +25,12 @@ LATEST_DATE = date(2100, 12, 31)
 def sensible_date(_form: Form, field: Field) -> None:
     if isinstance(field.data, date) and not EARLIEST_DATE <= field.data <= LATEST_DATE:
         raise ValidationError(_l("Give a date between 1900 and 2100."))
+
+
+@lru_cache(maxsize=8)
+def _nationalities(language: str) -> list[SelectChoice]:
+    """Built once per language: some 250 country names looked up in CLDR on every list page showed."""
+    return country_choices(gettext("Any nationality"), nationality=True)
 
 
 class RegistrationDatesForm(Form):
@@ -78,7 +86,7 @@ class CaseFilterForm(RegistrationDatesForm):
             [("", gettext("Any or none"))]
             + [(code, label_of("vulnerability", code)) for code in Vulnerability]
         )
-        self.nationality.choices = country_choices(gettext("Any nationality"), nationality=True)
+        self.nationality.choices = _nationalities(current_language())
         self.sort.choices = options(
             [("newest", gettext("Newest first")), ("oldest", gettext("Oldest first")),
              ("case_number", gettext("By case number"))]  # fmt: skip

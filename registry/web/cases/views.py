@@ -44,8 +44,7 @@ def _people_data_is_for_officers_and_supervisors() -> None:
 def filter_form(user: User, form_class: type[CaseFilterForm] = CaseFilterForm) -> CaseFilterForm:
     """The list's filters read from the query string, with the choices this user may make."""
     points = [(point.code, str(point)) for point in case_service.list_border_points(user)]
-    assignees = [(account.username, account.display_name) for account in case_service.list_assignees(user)]
-    form = form_class(request.args, border_points=points, assignees=assignees)
+    form = form_class(request.args, border_points=points, assignees=case_service.list_assignees(user))
     form.validate()
     return form
 
@@ -107,8 +106,9 @@ def _export(kind: str) -> Response | tuple[str, int]:
         body = exports.csv_chunks(export)
     else:
         body = exports.xlsx_chunks(export, _("Cases"))
-    return Response(stream_with_context(body), mimetype=MIMETYPES[kind],
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})  # fmt: skip
+    # nginx would otherwise hold the whole file before sending its first byte.
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"', "X-Accel-Buffering": "no"}
+    return Response(stream_with_context(body), mimetype=MIMETYPES[kind], headers=headers)
 
 
 def _typed_args() -> dict[str, str]:
