@@ -5,14 +5,16 @@ at the chosen border points, each case moved along the workflow as far as its ag
 status appears, with the fields and timeline events its steps record (a departed case has its
 travel details, a child approved for return its best-interests determination...). Rows are
 written in bulk with the driver's executemany (SQLite) or COPY (PostgreSQL), bypassing the ORM:
-tens of thousands of people a second. Never point it at a registry holding real people.
+thousands of people a second. Never point it at a registry holding real people.
+
+Follow-ups are not generated yet: their table comes with the workflow's pages.
 """
 
 from __future__ import annotations
 
 import json
 import random
-import secrets
+import time as clock
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
@@ -187,8 +189,6 @@ def generate(people: int, border_points: Sequence[str] = (), *, years: float = 3
 
     Commits as it goes (one transaction per batch), then recounts the dashboard's figures.
     """
-    import time as clock
-
     started = clock.perf_counter()
     rng = random.Random(seed)
     found = _border_points(border_points)
