@@ -84,10 +84,12 @@ def _register_blueprints(app: Flask) -> None:
     from registry.web.audit.views import bp as audit
     from registry.web.auth.views import bp as auth
     from registry.web.cases.views import bp as cases
+    from registry.web.dashboard.views import bp as dashboard
     from registry.web.main.views import bp as main
     from registry.web.registrations.views import bp as registrations
     from registry.web.workflow.views import bp as workflow
     from registry.web.rights.views import bp as rights
 
-    for blueprint in (main, auth, account, registrations, cases, workflow, admin, rights, audit):
+    for blueprint in (main, auth, account, registrations, cases, workflow, dashboard, admin,
+                      rights, audit):
         app.register_blueprint(blueprint)

@@ -70,6 +70,10 @@ MATRIX: dict[str, Rule] = {
     # People's data: officers and supervisors, within their border points.
     "registrations.new": people(),
     "cases.index": people(),
+    "cases.export_csv": people(),
+    "cases.export_xlsx": people(),
+    # Figures only, no person's data; scoped to the supervisor's border points by its service.
+    "dashboard.index": Rule(SUPERVISORS),
     "cases.show": people(Scope.CASE),
     "cases.summary_pdf": people(Scope.CASE),
     "cases.verify": people(Scope.CASE),

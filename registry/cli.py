@@ -226,5 +226,54 @@ def workflow_diagram_command() -> None:
     click.echo(mermaid_diagram(), nl=False)
 
 
+@registry_cli.command("stats")
+@click.option("--from", "first", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="First day of registration, YYYY-MM-DD (the registry's time zone).")
+@click.option("--to", "last", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="Last day of registration, YYYY-MM-DD, included.")
+@click.option("--border-point", "border_points", multiple=True, help="A border point CODE; repeatable. Default: all.")
+@click.option("--pathway", default=None, type=click.Choice(["undecided", "voluntary_return", "regularisation", "referral"]))
+@click.option("--format", "output", default="csv", type=click.Choice(["csv"]), show_default=True)
+def stats_command(first, last, border_points: tuple[str, ...], pathway: str | None, output: str) -> None:  # type: ignore[no-untyped-def]
+    """Figures of the cases registered in a period, for the monthly report (CSV on standard output)."""
+    from registry.services import stats
+
+    try:
+        rows = stats.report_rows(first.date(), last.date(), list(border_points), pathway,
+                                   timezone=current_app.config["REGISTRY"].TIMEZONE)  # fmt: skip
+    except DomainError as error:
+        _fail(error)
+    db.session.commit()
+    stats.write_csv(rows, sys.stdout)
+
+
+@registry_cli.command("generate")
+@click.option("--people", required=True, type=click.IntRange(1, 10_000_000), help="How many people to add.")
+@click.option("--border-point", "border_points", multiple=True,
+              help="A border point CODE (created if missing); repeatable. Default: every active point.")
+@click.option("--years", default=3.0, show_default=True, type=click.FloatRange(0.1, 30),
+              help="Registrations spread over this many past years.")
+@click.option("--seed", default=7, show_default=True, type=int, help="The same seed gives the same people.")
+def generate_command(people: int, border_points: tuple[str, ...], years: float, seed: int) -> None:
+    """Fill the database with synthetic people and cases (benchmarks; refused in production)."""
+    from registry import synthetic
+
+    if current_app.config["REGISTRY"].ENV == "production":
+        click.echo(_("Refused: synthetic data is never loaded into a production registry."), err=True)
+        sys.exit(1)
+    try:
+        made = synthetic.generate(
+            people, border_points, years=years, seed=seed, timezone=current_app.config["REGISTRY"].TIMEZONE,
+            progress=lambda done: click.echo(_("%(done)s people written", done=done), err=True),
+        )  # fmt: skip
+    except DomainError as error:
+        _fail(error)
+    rate = made.people / made.seconds_writing if made.seconds_writing else 0
+    click.echo(_("%(people)s people in %(cases)s cases (%(events)s timeline events) written in %(seconds).1f s "
+                 "(%(rate)s people a second); figures counted in %(counting).1f s.",
+                 people=made.people, cases=made.cases, events=made.events, seconds=made.seconds_writing,
+                 rate=int(rate), counting=made.seconds_counting))  # fmt: skip
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(registry_cli)

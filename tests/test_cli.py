@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from registry.extensions import db
 from registry.models import BorderPoint, Case, User
 
@@ -114,3 +116,86 @@ def test_demo_cases_are_spread_along_the_workflow_and_keep_its_rules(app, runner
     assert len(statuses) >= 10 and {"return_requested", "closed", "regularised", "referred"} <= statuses
     assert overdue == 2
     assert assigned_elsewhere >= 3
+
+
+def test_stats_prints_the_months_figures_as_csv(app, runner, officer, register):
+    import csv
+    import io
+    from datetime import date
+
+    register(officer, sex="female", date_of_birth=date(1990, 5, 17))
+    register(officer, sex="male", date_of_birth=date(2020, 1, 1), nationality="COD")
+    today = date.today().isoformat()
+    result = runner.invoke(args=["registry", "stats", "--from", "2020-01-01", "--to", today,
+                                 "--border-point", "MNY", "--format", "csv"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(result.output)))
+    assert rows[0] == ["figure", "category", "subcategory", "value"]
+    figures = {(figure, category, subcategory): value for figure, category, subcategory, value in rows[1:]}
+    assert figures[("people_registered", "", "")] == "2"
+    assert figures[("cases_by_status", "registered", "")] == "2"
+    assert figures[("people_by_nationality", "COD", "")] == "1"
+    assert figures[("people_by_sex_and_age", "female", "18-59")] == "1"
+    assert figures[("people_by_sex_and_age", "male", "5-11")] == "1"
+    assert figures[("people_registered_per_month", today[:7], "")] == "2"
+    assert figures[("overdue_follow_ups", "", "")] == ""  # not available yet
+    with app.app_context():
+        from registry.models import AuditEntry
+
+        entry = db.session.scalars(db.select(AuditEntry).filter_by(action="stats_report")).one()
+        assert entry.details["border_points"] == ["MNY"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--from", "2026-05-01", "--to", "2026-01-01"], "The end of the period is before its start."),
+    (["--from", "2026-01-01", "--to", "2026-01-31", "--border-point", "XYZ"], "Unknown border point: XYZ"),
+    (["--from", "01/01/2026", "--to", "2026-01-31"], "Invalid value for '--from'"),
+    (["--from", "2026-01-01", "--to", "2026-01-31", "--format", "pdf"], "Invalid value for '--format'"),
+])  # fmt: skip
+def test_stats_refuses_bad_input_with_a_message(app, runner, officer, args, message):
+    result = runner.invoke(args=["registry", "stats", *args])
+    assert result.exit_code != 0
+    assert message in result.output
+
+
+def test_generate_fills_the_database_with_consistent_cases(app, runner):
+    from registry.domain.workflow import check_invariants
+    from registry.models import CaseEvent, CaseMember, Person
+
+    result = runner.invoke(args=["registry", "generate", "--people", "300", "--border-point", "MNY",
+                                 "--border-point", "KBG", "--years", "1"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "300 people in" in result.output
+    with app.app_context():
+        assert count(app, Person) == 300
+        cases = db.session.scalars(db.select(Case)).all()
+        assert {case.border_point.code for case in cases} == {"MNY", "KBG"}
+        problems = {case.case_number: check_invariants(case) for case in cases}
+        assert {number: found for number, found in problems.items() if found} == {}
+        # One case per household; each case's timeline begins with its registration.
+        assert db.session.scalar(db.select(db.func.count()).select_from(CaseMember)) == 300
+        first_events = db.session.execute(
+            db.select(CaseEvent.case_id, db.func.min(CaseEvent.id)).group_by(CaseEvent.case_id)
+        ).all()
+        kinds = {db.session.get(CaseEvent, event_id).kind for _, event_id in first_events}
+        assert kinds == {"registered"} and len(first_events) == len(cases)
+        numbers = sorted(case.case_number for case in cases if case.case_number.startswith("MNY"))
+        assert len(set(numbers)) == len(numbers)
+
+
+def test_generate_continues_the_case_numbers_of_a_registry_in_use(app, runner, officer, register):
+    existing = register(officer)
+    result = runner.invoke(args=["registry", "generate", "--people", "20", "--border-point", "MNY",
+                                 "--years", "0.1"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    again = register(officer, given_names="After")
+    with app.app_context():
+        numbers = db.session.scalars(db.select(Case.case_number)).all()
+    assert len(numbers) == len(set(numbers))
+    assert existing.case_number in numbers and again.case_number in numbers
+
+
+def test_generate_is_refused_in_production(app_factory):
+    app = app_factory(ENV="production")
+    result = app.test_cli_runner().invoke(args=["registry", "generate", "--people", "5"])
+    assert result.exit_code == 1 and "production" in result.output

@@ -4,8 +4,9 @@ from registry.models.audit import AuditChainHead, AuditEntry
 from registry.models.base import Base
 from registry.models.border_point import BorderPoint
 from registry.models.case import Case, CaseEvent, CaseMember, CaseSequence
+from registry.models.figures import DailyFigure, DailyFigureBasis, DailyFigureStale, MonthlyFigure
 from registry.models.login import FailedLogin
-from registry.models.person import IdentityDocument, Person, PersonVulnerability
+from registry.models.person import IdentityDocument, Person, PersonNameToken, PersonVulnerability
 from registry.models.transfer import DataTransfer, Partner
 from registry.models.user import User, user_border_point
 from registry.models.workflow import CaseNote, FollowUp
@@ -20,12 +21,17 @@ __all__ = [
     "CaseMember",
     "CaseNote",
     "CaseSequence",
+    "DailyFigure",
+    "DailyFigureBasis",
+    "DailyFigureStale",
     "DataTransfer",
     "FailedLogin",
     "FollowUp",
     "IdentityDocument",
+    "MonthlyFigure",
     "Partner",
     "Person",
+    "PersonNameToken",
     "PersonVulnerability",
     "User",
     "user_border_point",

@@ -63,6 +63,10 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# Execution option of a connection that only reads, in one consistent snapshot (see below).
+READ_ONLY = "registry_read_only"
+
+
 @event.listens_for(Engine, "begin")
 def _begin_immediate(conn: Any) -> None:
     """On SQLite take the write lock when a transaction starts.
@@ -72,4 +76,6 @@ def _begin_immediate(conn: Any) -> None:
     one waits its turn (busy_timeout) instead, so concurrent officers never see "database is locked".
     """
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A long read (an export) asks for a plain BEGIN: a snapshot that never blocks writers.
+        read_only = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

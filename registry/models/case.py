@@ -29,13 +29,19 @@ class Case(Base):
     __tablename__ = "case_file"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    case_number: Mapped[str] = mapped_column(String(24), unique=True)
+    # Byte order on PostgreSQL too, so that a prefix search ("MNY-2026-") can use the index.
+    case_number: Mapped[str] = mapped_column(
+        String(24).with_variant(String(24, collation="C"), "postgresql"), unique=True
+    )
     border_point_id: Mapped[int] = mapped_column(ForeignKey("border_point.id"))
     principal_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    # The principal's nationality, copied here by database triggers (see the 0701 migration) so
+    # that the list filters by it with an index in the list's order, like by status.
+    principal_nationality: Mapped[str | None] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(30), default=CaseStatus.REGISTERED)
     pathway: Mapped[str] = mapped_column(String(30), default=Pathway.UNDECIDED)
     priority: Mapped[str] = mapped_column(String(10), default=Priority.NORMAL)
-    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
     # The form's one-time id: a registration posted twice creates one case.
     submission_id: Mapped[str | None] = mapped_column(String(36), unique=True)
@@ -100,9 +106,15 @@ class Case(Base):
     )
 
     __mapper_args__ = {"version_id_col": version}
+    # Each filter of the case list has an index that also gives the list's order (newest first),
+    # so the first page never sorts the whole table.
     __table_args__ = (
         Index("ix_case_file_border_point_registered", "border_point_id", "registered_at"),
         Index("ix_case_file_status_registered", "status", "registered_at"),
+        Index("ix_case_file_pathway_registered", "pathway", "registered_at"),
+        Index("ix_case_file_priority_registered", "priority", "registered_at"),
+        Index("ix_case_file_assigned_registered", "assigned_to_id", "registered_at"),
+        Index("ix_case_file_nationality_registered", "principal_nationality", "registered_at"),
         Index("ix_case_file_registered_at", "registered_at"),
         # The supervisor's queue: cases of some statuses, oldest first (border_point_id makes
         # counting them an index-only scan), and open cases by how long they have not moved.

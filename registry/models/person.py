@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from typing import Any
 
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, event, inspect
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from registry.domain.names import fold, name_tokens, phone_digits_reversed
 from registry.models.base import Base, UTCDateTime, utcnow
+
+# Prefix searches compare bytes: on PostgreSQL a language collation would sort (and so match)
+# otherwise, and only a "C" column lets a B-tree index answer them.
+SearchKey = String(80).with_variant(String(80, collation="C"), "postgresql")
 
 
 class Person(Base):
@@ -27,6 +34,9 @@ class Person(Base):
     place_of_origin: Mapped[str | None] = mapped_column(String(200))
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)  # ISO 639-3 codes
     phone: Mapped[str | None] = mapped_column(String(40))
+    # The phone's digits last first, kept in step below: a number typed without its country code
+    # is a prefix of this key, which the index finds.
+    phone_digits_reversed: Mapped[str | None] = mapped_column(SearchKey, index=True)
     photo_filename: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -38,8 +48,12 @@ class Person(Base):
     vulnerability_rows: Mapped[list[PersonVulnerability]] = relationship(
         cascade="all, delete-orphan", order_by="PersonVulnerability.code"
     )
+    name_token_rows: Mapped[list[PersonNameToken]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
 
     __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (Index("ix_person_nationality", "nationality"),)
 
     @property
     def vulnerabilities(self) -> list[str]:
@@ -58,7 +72,9 @@ class IdentityDocument(Base):
     type: Mapped[str] = mapped_column(String(30))
     number: Mapped[str] = mapped_column(String(60))
     # Upper case, no spaces or dashes: what duplicate checks and search compare.
-    number_normalised: Mapped[str] = mapped_column(String(60), index=True)
+    number_normalised: Mapped[str] = mapped_column(
+        String(60).with_variant(String(60, collation="C"), "postgresql"), index=True
+    )
     issuing_country: Mapped[str | None] = mapped_column(String(3))
     expiry_date: Mapped[date | None] = mapped_column(Date)
 
@@ -75,3 +91,51 @@ class PersonVulnerability(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_person_vulnerability_code", "code", "person_id"),)
+
+
+class PersonNameToken(Base):
+    """One word of a person's folded names: the index behind name search (a prefix of any word).
+
+    A LIKE '%...%' over every name reads the whole table; a range over these words reads only the
+    matching ones. Kept in step with `Person.search_name` by `_keep_search_fields_in_step`.
+    """
+
+    __tablename__ = "person_name_token"
+
+    token: Mapped[str] = mapped_column(SearchKey, primary_key=True)
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+    __table_args__ = {"sqlite_with_rowid": False}
+
+
+def search_name_of(given_names: str, family_name: str, other_names: str) -> str:
+    return fold(" ".join((given_names, family_name, other_names)))
+
+
+def _changed(person: Person, *names: str) -> bool:
+    state = inspect(person)
+    return any(state.attrs[name].history.has_changes() for name in names)
+
+
+@event.listens_for(Session, "before_flush")
+def _keep_search_fields_in_step(session: Session, _context: Any, _instances: Any) -> None:
+    """Whoever changes a person's names or phone, search finds them by the new ones."""
+    for person in list(session.new) + list(session.dirty):
+        if not isinstance(person, Person):
+            continue
+        is_new = person in session.new
+        if is_new or _changed(person, "given_names", "family_name", "other_names"):
+            person.search_name = search_name_of(
+                person.given_names or "", person.family_name or "", person.other_names or ""
+            )
+        if is_new or _changed(person, "phone"):
+            person.phone_digits_reversed = phone_digits_reversed(person.phone)
+        if is_new or _changed(person, "search_name"):
+            wanted = set(name_tokens(person.search_name))
+            rows = person.name_token_rows
+            for row in [row for row in rows if row.token not in wanted]:
+                rows.remove(row)
+            present = {row.token for row in rows}
+            rows.extend(PersonNameToken(token=token) for token in sorted(wanted - present))

@@ -2,38 +2,97 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, false, func, intersect, select, tuple_, union
 from sqlalchemy.orm import selectinload
 
+from registry.domain.cases import looks_like_case_number
 from registry.domain.errors import NotFound
 from registry.domain.i18n import N_
-from registry.domain.names import fold
+from registry.domain.names import fold, name_tokens, phone_search_key
+from registry.domain.vocabulary import Role
 from registry.extensions import db
-from registry.models import BorderPoint, Case, CaseEvent, CaseMember, Person, User
+from registry.models import (
+    BorderPoint,
+    Case,
+    CaseEvent,
+    CaseMember,
+    IdentityDocument,
+    Person,
+    PersonNameToken,
+    PersonVulnerability,
+    User,
+    user_border_point,
+)
 from registry.services import audit
+from registry.services.registration import normalise_document_number
 
 MAX_QUERY_LENGTH = 200
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# More words than this in one search add nothing but work.
+MAX_QUERY_WORDS = 6
+# The value of `assigned_to` that selects the cases nobody follows yet.
+UNASSIGNED = "none"
+SORTS = ("newest", "oldest", "case_number")
 
 
 @dataclass(frozen=True)
 class CaseFilters:
+    """The case list's filters; the dashboard, the exports and printing take the same ones.
+
+    The names are the query parameters (a contract). Codes are the data dictionary's;
+    `border_point` a code, `assigned_to` a username or UNASSIGNED; the dates are days of
+    registration in the registry's time zone, both included.
+    """
+
     status: str | None = None
+    pathway: str | None = None
     border_point: str | None = None
+    assigned_to: str | None = None
+    priority: str | None = None
+    vulnerability: str | None = None
+    nationality: str | None = None
+    registered_from: date | None = None
+    registered_to: date | None = None
     q: str | None = None
+
+    def query_args(self) -> dict[str, str]:
+        """The filters as query parameters, for links that keep them (next page, export)."""
+        return {name: value.isoformat() if isinstance(value, date) else str(value)
+                for name, value in asdict(self).items() if value}  # fmt: skip
+
+    def for_audit(self) -> dict[str, Any]:
+        """The filters as the audit log keeps them: codes and dates, never the words searched."""
+        recorded: dict[str, Any] = {name: value for name, value in self.query_args().items() if name != "q"}
+        recorded["searched"] = bool(self.q)
+        return recorded
 
 
 @dataclass(frozen=True)
 class CasePage:
+    """One page of the list. The count stops at `count_limit`: beyond, the page says "more than"."""
+
     cases: list[Case]
-    page: int
-    per_page: int
     total: int
+    total_is_exact: bool
+    has_next: bool
+    has_previous: bool
+    sort: str = "newest"
+    count_limit: int = 0
+    messages: list[str] = field(default_factory=list)
 
     @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+    def next_cursor(self) -> str | None:
+        return self.cases[-1].case_number if self.has_next and self.cases else None
+
+    @property
+    def previous_cursor(self) -> str | None:
+        return self.cases[0].case_number if self.has_previous and self.cases else None
 
 
 def scoped(actor: User) -> Select[tuple[Case]]:
@@ -41,48 +100,178 @@ def scoped(actor: User) -> Select[tuple[Case]]:
     return select(Case).where(Case.border_point_id.in_(actor.border_point_scope()))
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def starts_with(column: Any, prefix: str) -> ColumnElement[bool]:
+    """`column` begins with `prefix`, as a range an index answers (LIKE 'x%' reads every row on
+    SQLite, whose LIKE ignores case). The columns compared this way hold ASCII and sort by byte
+    (collation "C" on PostgreSQL), so every string with the prefix lies below prefix + U+FFFF.
+    Nothing in `prefix` is a wildcard: % and _ are characters like any other."""
+    return (column >= prefix) & (column < prefix + "\uffff")
 
 
-def filtered(actor: User, filters: CaseFilters) -> Select[tuple[Case]]:
+def day_bounds(first: date | None, last: date | None, timezone: str) -> tuple[datetime | None, datetime | None]:
+    """The moments (UTC) from the start of `first` to the end of `last` in the registry's time zone."""
+    zone = ZoneInfo(timezone)
+    start = datetime.combine(first, time(), zone) if first else None
+    end = datetime.combine(last + timedelta(days=1), time(), zone) if last else None
+    return start, end
+
+
+def search_condition(text: str) -> ColumnElement[bool] | None:
+    """Cases found by one search box: case number, document number, phone, or names.
+
+    Names match by the beginning of any word, accents and case folded ("josu" finds Josué); every
+    word typed must match the same person (a member of the case, not only its principal).
+    """
+    if not text.strip():
+        return None
+    # Control characters (a NUL byte) match nothing, and PostgreSQL refuses them in a query.
+    text = _CONTROL.sub(" ", text).strip()[:MAX_QUERY_LENGTH]
+    if not text:
+        return false()
+    # Each subquery stands alone (correlate(None)): the outer query also reads case_file.
+    found: list[Select[Any]] = [
+        select(Case.id).where(starts_with(Case.case_number, text.upper())).correlate(None)
+    ]
+    document = normalise_document_number(text)
+    if len(document) >= 3:
+        found.append(
+            select(CaseMember.case_id)
+            .join(IdentityDocument, IdentityDocument.person_id == CaseMember.person_id)
+            .where(starts_with(IdentityDocument.number_normalised, document))
+            .correlate(None)
+        )
+    phone = phone_search_key(text)
+    if phone:
+        found.append(
+            select(CaseMember.case_id)
+            .join(Person, Person.id == CaseMember.person_id)
+            .where(starts_with(Person.phone_digits_reversed, phone))
+            .correlate(None)
+        )
+    words = name_tokens(fold(text))[:MAX_QUERY_WORDS]
+    if words:
+        people = [select(PersonNameToken.person_id).where(starts_with(PersonNameToken.token, word))
+                  .correlate(None) for word in words]  # fmt: skip
+        matching = people[0] if len(people) == 1 else intersect(*people)
+        found.append(
+            select(CaseMember.case_id).where(CaseMember.person_id.in_(matching)).correlate(None)
+        )
+    return Case.id.in_(union(*found)) if len(found) > 1 else Case.id.in_(found[0])
+
+
+def filtered(actor: User, filters: CaseFilters, *, timezone: str | None = None) -> Select[tuple[Case]]:
+    """The actor's cases that match `filters` (unordered). `timezone` gives the dates their days."""
     query = scoped(actor)
     if filters.status:
         query = query.where(Case.status == filters.status)
+    if filters.pathway:
+        query = query.where(Case.pathway == filters.pathway)
+    if filters.priority:
+        query = query.where(Case.priority == filters.priority)
     if filters.border_point:
-        query = query.join(Case.border_point).where(BorderPoint.code == filters.border_point)
-    text = (filters.q or "").strip()[:MAX_QUERY_LENGTH]
-    if text:
-        upper = text.upper()
-        folded = fold(text)
-        conditions = [Case.case_number == upper]
-        if len(upper) >= 3:
-            conditions.append(Case.case_number.like(f"%{_escape_like(upper)}%", escape="\\"))
-        if folded:
-            conditions.append(
-                Case.principal_id.in_(
-                    select(Person.id).where(
-                        Person.search_name.like(f"%{_escape_like(folded)}%", escape="\\")
-                    )
-                )
-            )
-        query = query.where(or_(*conditions))
+        point = select(BorderPoint.id).where(BorderPoint.code == filters.border_point)
+        query = query.where(Case.border_point_id == point.correlate(None).scalar_subquery())
+    if filters.assigned_to == UNASSIGNED:
+        query = query.where(Case.assigned_to_id.is_(None))
+    elif filters.assigned_to:
+        user = select(User.id).where(User.username == filters.assigned_to)
+        query = query.where(Case.assigned_to_id == user.correlate(None).scalar_subquery())
+    if filters.nationality:
+        query = query.where(Case.principal_nationality == filters.nationality)
+    if filters.vulnerability:
+        query = query.where(Case.id.in_(
+            select(CaseMember.case_id)
+            .join(PersonVulnerability, PersonVulnerability.person_id == CaseMember.person_id)
+            .where(PersonVulnerability.code == filters.vulnerability)
+            .correlate(None)
+        ))  # fmt: skip
+    if filters.registered_from or filters.registered_to:
+        if timezone is None:
+            raise ValueError("registration dates need the registry's time zone")
+        start, end = day_bounds(filters.registered_from, filters.registered_to, timezone)
+        if start is not None:
+            query = query.where(Case.registered_at >= start)
+        if end is not None:
+            query = query.where(Case.registered_at < end)
+    if filters.q:
+        condition = search_condition(filters.q)
+        if condition is not None:
+            query = query.where(condition)
     return query
 
 
-def list_cases(actor: User, filters: CaseFilters, page: int, per_page: int) -> CasePage:
-    query = filtered(actor, filters)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    page = max(1, min(page, max(1, -(-total // per_page))))
-    cases = list(
-        db.session.scalars(
-            query.options(selectinload(Case.assigned_to))
-            .order_by(Case.registered_at.desc(), Case.id.desc())
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        )
-    )
-    return CasePage(cases=cases, page=page, per_page=per_page, total=total)
+def _order(sort: str, reverse: bool = False) -> list[Any]:
+    if sort == "case_number":
+        keys = [Case.case_number.desc() if reverse else Case.case_number.asc()]
+    else:
+        descending = (sort == "newest") != reverse
+        keys = [Case.registered_at, Case.id]
+        keys = [key.desc() if descending else key.asc() for key in keys]
+    return keys
+
+
+def _beyond(cursor: Case, sort: str, forward: bool) -> ColumnElement[bool]:
+    """Rows after (forward) or before the cursor's row in the list's order: the keyset."""
+    if sort == "case_number":
+        return Case.case_number > cursor.case_number if forward else Case.case_number < cursor.case_number
+    key, here = tuple_(Case.registered_at, Case.id), tuple_(cursor.registered_at, cursor.id)
+    later_first = sort == "newest"
+    return key < here if later_first == forward else key > here
+
+
+def list_cases(actor: User, filters: CaseFilters, *, timezone: str, per_page: int, count_limit: int,
+               sort: str = "newest", after: str | None = None, before: str | None = None) -> CasePage:  # fmt: skip
+    """A page of the actor's matching cases, in `sort` order, after or before a case number.
+
+    Pages follow each other by the last (or first) case shown, not by an offset: page 4,000 is as
+    fast as page 1, and a case registered meanwhile does not shift the next page.
+    """
+    if sort not in SORTS:
+        sort = "newest"
+    query = filtered(actor, filters, timezone=timezone)
+    messages: list[str] = []
+    cursor_number, forward = (before, False) if before else (after, True)
+    cursor = None
+    if cursor_number:
+        number = cursor_number.strip().upper()
+        if looks_like_case_number(number):
+            cursor = db.session.scalar(scoped(actor).where(Case.case_number == number))
+        if cursor is None:
+            messages.append(N_("That page is no longer available: here is the first page."))
+    page_query = query if cursor is None else query.where(_beyond(cursor, sort, forward))
+    # The page's ids first: sorting many matches then reads two columns (often from an index
+    # alone), not every column of each case and its principal.
+    ids = list(db.session.scalars(
+        page_query.with_only_columns(Case.id)
+        .order_by(*_order(sort, reverse=not forward and cursor is not None))
+        .limit(per_page + 1)
+    ))  # fmt: skip
+    loaded = {case.id: case for case in db.session.scalars(select(Case).where(Case.id.in_(ids)))}
+    rows = [loaded[case_id] for case_id in ids]
+    more = len(rows) > per_page
+    rows = rows[:per_page]
+    if cursor is not None and not forward:
+        rows.reverse()
+        has_next, has_previous = True, more
+    else:
+        has_next, has_previous = more, cursor is not None
+    total, exact = count_cases(query, count_limit)
+    return CasePage(cases=rows, total=total, total_is_exact=exact, has_next=has_next,
+                    has_previous=has_previous, sort=sort, count_limit=count_limit,
+                    messages=messages)  # fmt: skip
+
+
+def count_cases(query: Select[Any], limit: int) -> tuple[int, bool]:
+    """How many rows `query` selects, counting no further than `limit`: (count, exact).
+
+    Counting a million matching cases to print "1,000,000" would read a million rows on every
+    page; "more than 10,000" is as true and reads 10,001.
+    """
+    capped = query.with_only_columns(Case.id).limit(limit + 1).subquery()
+    total = db.session.scalar(select(func.count()).select_from(capped)) or 0
+    if total > limit:
+        return limit, False
+    return total, True
 
 
 def get_case(actor: User, case_number: str) -> Case:
@@ -128,6 +317,19 @@ def record_view(actor: User, case: Case, *, purpose: str, ip_address: str | None
     """Record that the actor saw or printed the person's data (`details`: never that data)."""
     audit.record(purpose, actor=actor, object_type="case", object_id=case.case_number,
                  ip_address=ip_address, details=details)  # fmt: skip
+
+
+def list_assignees(actor: User) -> list[tuple[str, str]]:
+    """(username, name) of the accounts that can follow the actor's cases (officers, supervisors)."""
+    points = actor.border_point_scope()
+    holders = select(user_border_point.c.user_id).where(user_border_point.c.border_point_id.in_(points))
+    rows = db.session.execute(
+        select(User.username, User.full_name)
+        .where(User.role.in_([Role.OFFICER, Role.SUPERVISOR]), User.active)
+        .where(User.id.in_(holders) | (User.all_border_points & (User.role == Role.SUPERVISOR)))
+        .order_by(User.username)
+    ).all()
+    return [(username, full_name or username) for username, full_name in rows]
 
 
 def list_border_points(actor: User) -> list[BorderPoint]:

@@ -90,7 +90,8 @@ def test_supervisor_of_the_point_and_national_supervisor_see_the_case(
         assert user.get(route.format(n=case.case_number)).status_code == 200, username
 
 
-@pytest.mark.parametrize("route", CASE_ROUTES + ["/cases", "/registrations/new"])
+@pytest.mark.parametrize("route", CASE_ROUTES + ["/cases", "/registrations/new", "/cases/export.csv",
+                                                 "/cases/export.xlsx", "/dashboard"])
 def test_administrator_sees_no_person_data(browser, officer, admin, register, route):
     case = register(officer)
     browser.login("admin")

@@ -25,17 +25,23 @@ def case_numbers(page: str) -> list[str]:
     return re.findall(r'class="case-number" href="/cases/([A-Z]+-\d{4}-\d{6})"', page)
 
 
-def test_list_is_paginated_newest_first(app, logged_in, officer, register):
+def test_list_is_paginated_newest_first_by_the_last_case_shown(app, logged_in, officer, register):
     app.config["REGISTRY"].CASES_PER_PAGE, before = 2, app.config["REGISTRY"].CASES_PER_PAGE
     try:
         created = [register(officer, given_names=name).case_number for name in ("A", "B", "C")]
         first = logged_in.get("/cases").get_data(as_text=True)
-        second = logged_in.get("/cases?page=2").get_data(as_text=True)
+        next_link = re.search(r'rel="next" href="([^"]+)"', first).group(1).replace("&amp;", "&")
+        second = logged_in.get(next_link).get_data(as_text=True)
+        previous_link = re.search(r'rel="prev" href="([^"]+)"', second).group(1).replace("&amp;", "&")
+        back = logged_in.get(previous_link).get_data(as_text=True)
     finally:
         app.config["REGISTRY"].CASES_PER_PAGE = before
     assert case_numbers(first) == [created[2], created[1]]
+    assert next_link == f"/cases?after={created[1]}"
     assert case_numbers(second) == [created[0]]
-    assert "Page 1 of 2" in first and "3 cases" in first
+    assert 'rel="next"' not in second
+    assert case_numbers(back) == [created[2], created[1]]
+    assert "3 cases" in first and "3 cases" in second
 
 
 @pytest.mark.parametrize("query, expected", [
@@ -150,3 +156,228 @@ def test_officer_of_another_point_cannot_follow_a_printed_qr(app, new_browser, o
 def test_case_registered_today_is_numbered_in_the_border_points_time_zone(officer, register):
     case = register(officer)
     assert case.case_number.split("-")[1] in {str(date.today().year), str(date.today().year + 1)}
+
+
+# ----------------------------------------------------------------------------------------------
+# Filters, search and counts at scale (the list's query parameters are a contract)
+# ----------------------------------------------------------------------------------------------
+
+
+def change_case(app, case, **fields) -> None:  # type: ignore[no-untyped-def]
+    from registry.models import Case
+
+    with app.app_context():
+        row = db.session.get(Case, case.id)
+        for name, value in fields.items():
+            setattr(row, name, value)
+        db.session.commit()
+
+
+def listed(browser, **args) -> list[str]:  # type: ignore[no-untyped-def]
+    response = browser.get("/cases", query_string=args)
+    assert response.status_code == 200
+    return case_numbers(response.get_data(as_text=True))
+
+
+@pytest.mark.parametrize("parameter, value, matching", [
+    ("status", "referred", "referred"),
+    ("pathway", "referral", "referred"),
+    ("priority", "urgent", "child"),
+    ("vulnerability", "unaccompanied_child", "child"),
+    ("nationality", "COD", "congolese"),
+    ("assigned_to", "none", "unassigned"),
+])  # fmt: skip
+def test_each_filter_selects_only_the_matching_cases(app, logged_in, officer, register,
+                                                    parameter, value, matching):  # fmt: skip
+    cases = {
+        "plain": register(officer),
+        "referred": register(officer, given_names="Referred"),
+        "child": register(officer, given_names="Child", vulnerabilities=("unaccompanied_child",),
+                          date_of_birth=date(2012, 3, 1)),
+        "congolese": register(officer, given_names="Glody", nationality="COD"),
+        "unassigned": register(officer, given_names="Nobody"),
+    }
+    change_case(app, cases["referred"], status="referred", pathway="referral")
+    change_case(app, cases["unassigned"], assigned_to_id=None)
+    assert listed(logged_in, **{parameter: value}) == [cases[matching].case_number]
+
+
+def test_assigned_to_filters_by_the_officer_following_the_case(app, logged_in, officer, register,
+                                                               create_user):  # fmt: skip
+    colleague = create_user("officer.two", "officer", ("MNY",))
+    mine = register(officer)
+    theirs = register(officer, given_names="Other")
+    change_case(app, theirs, assigned_to_id=colleague.id)
+    assert listed(logged_in, assigned_to="officer.two") == [theirs.case_number]
+    assert listed(logged_in, assigned_to="officer.mny") == [mine.case_number]
+
+
+def test_registration_dates_are_days_in_the_registrys_time_zone(app, logged_in, officer, register):
+    from datetime import UTC, datetime
+
+    # 22:30 UTC on 31 January is already 1 February in Dar es Salaam (UTC+3).
+    late = register(officer, given_names="Late")
+    early = register(officer, given_names="Early")
+    change_case(app, late, registered_at=datetime(2026, 1, 31, 22, 30, tzinfo=UTC))
+    change_case(app, early, registered_at=datetime(2026, 1, 31, 20, 30, tzinfo=UTC))
+    assert listed(logged_in, registered_from="2026-02-01", registered_to="2026-02-01") == [late.case_number]
+    assert listed(logged_in, registered_to="2026-01-31") == [early.case_number]
+    assert listed(logged_in, registered_from="2026-01-31", registered_to="2026-02-28") == [
+        late.case_number, early.case_number]  # fmt: skip
+
+
+@pytest.mark.parametrize("query", ["AB 12-34", "ab1234", "AB12"])
+def test_search_finds_a_document_number_however_it_is_typed(logged_in, officer, register, query):
+    from registry.services.registration import DocumentData
+
+    case = register(officer, documents=(DocumentData("passport", "AB-1234", "BDI"),))
+    register(officer, given_names="Other", documents=(DocumentData("passport", "CD-9999", "BDI"),))
+    assert listed(logged_in, q=query) == [case.case_number]
+
+
+@pytest.mark.parametrize("query", ["+255 712 345 678", "0712345678", "712 345 678", "255712345678"])
+def test_search_finds_a_phone_number_with_or_without_country_code(logged_in, officer, register, query):
+    case = register(officer, phone="+255 712 345 678")
+    register(officer, given_names="Other", phone="+255 700 000 001")
+    assert listed(logged_in, q=query) == [case.case_number]
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("jean pierre", ["Jean-Pierre Hakizimana"]),
+    ("HAKIZ jean", ["Jean-Pierre Hakizimana"]),
+    ("pierre", ["Jean-Pierre Hakizimana"]),
+    ("ndayi", ["Zoé Ndayishimiye"]),
+    ("zoe", ["Zoé Ndayishimiye"]),
+    ("ZOÉ", ["Zoé Ndayishimiye"]),
+    ("muhammad", ["محمد Abdi"]),
+    ("hakizimana zoe", []),  # every word must match the same person
+    ("kizimana", []),  # a name is found by its beginning or a word's, not its middle
+])  # fmt: skip
+def test_name_search_is_accent_and_case_insensitive_and_partial(logged_in, officer, register,
+                                                                query, expected):  # fmt: skip
+    people = {
+        "Jean-Pierre Hakizimana": register(officer, given_names="Jean-Pierre", family_name="Hakizimana"),
+        "Zoé Ndayishimiye": register(officer, given_names="Zoé", family_name="Ndayishimiye"),
+        "محمد Abdi": register(officer, given_names="محمد", family_name="Abdi", other_names="Muhammad"),
+    }
+    found = listed(logged_in, q=query)
+    assert sorted(found) == sorted(people[name].case_number for name in expected)
+
+
+def test_search_finds_the_case_of_a_household_member(app, logged_in, officer, register):
+    from registry.models import Case, CaseMember, Person
+
+    case = register(officer, given_names="Aline", family_name="Ndayishimiye")
+    with app.app_context():
+        row = db.session.get(Case, case.id)
+        child = Person(given_names="Keza", family_name="Irakoze", sex="female", nationality="BDI")
+        row.members.append(CaseMember(person=child, relationship_to_head="child"))
+        db.session.commit()
+    assert listed(logged_in, q="keza irak") == [case.case_number]
+
+
+def test_renamed_person_is_found_by_the_new_name_only(app, logged_in, officer, register):
+    from registry.models import Person
+
+    case = register(officer, given_names="Aline", family_name="Ndayishimiye")
+    with app.app_context():
+        person = db.session.get(Person, case.person_id)
+        person.family_name = "Irakoze"
+        db.session.commit()
+    assert listed(logged_in, q="irakoze") == [case.case_number]
+    assert listed(logged_in, q="ndayishimiye") == []
+
+
+@pytest.mark.parametrize("query", ["%", "_", "%%", "a_i", "\\", "' OR '1'='1", "'; DROP TABLE person; --",
+                                   "x" * 5000, "🙂", "\u0000"])  # fmt: skip
+def test_search_with_wildcards_sql_or_absurd_text_finds_nothing_and_fails_nothing(logged_in, officer,
+                                                                                  register, query):  # fmt: skip
+    register(officer, given_names="Aline", family_name="Ndayishimiye")
+    response = logged_in.get("/cases", query_string={"q": query})
+    assert response.status_code == 200
+    assert case_numbers(response.get_data(as_text=True)) == []
+    assert "0 cases" in response.get_data(as_text=True)
+
+
+def test_percent_and_underscore_are_not_wildcards(logged_in, officer, register):
+    case = register(officer, given_names="Aline", family_name="Ndayishimiye")
+    # As wildcards, "Al_ne" and "A%ye" would match; as characters they are left out, like any
+    # punctuation in a name, and what remains must begin the words of one person's names.
+    assert listed(logged_in, q="Al_ne") == []
+    assert listed(logged_in, q="A%ye") == []
+    assert listed(logged_in, q="Ndayi%") == [case.case_number]
+
+
+def test_a_long_search_is_refused_beside_the_field_and_cut(logged_in, officer, register):
+    register(officer)
+    page = logged_in.get("/cases", query_string={"q": "Ndayishimiye " + "x" * 5000}).get_data(as_text=True)
+    assert "Field cannot be longer than 200 characters." in page
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"registered_from": "2026-05-01", "registered_to": "2026-01-01"}, "The end of the period is before its start."),
+    ({"registered_from": "0001-01-01"}, "Give a date between 1900 and 2100."),
+    ({"registered_to": "9999-12-31"}, "Give a date between 1900 and 2100."),
+    ({"registered_from": "2026-02-30"}, "Not a valid date value."),
+    ({"registered_from": "yesterday"}, "Not a valid date value."),
+    ({"pathway": "deportation"}, "Not a valid choice."),
+    ({"priority": "0"}, "Not a valid choice."),
+    ({"vulnerability": "tall"}, "Not a valid choice."),
+    ({"nationality": "ZZZ"}, "Not a valid choice."),
+    ({"assigned_to": "nobody.here"}, "Not a valid choice."),
+    ({"sort": "name; drop"}, "Not a valid choice."),
+])  # fmt: skip
+def test_a_filter_that_cannot_apply_is_explained_and_not_applied(logged_in, officer, register, args, message):
+    case = register(officer)
+    response = logged_in.get("/cases", query_string=args)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert message in page
+    # Not applied: the officer still sees their case, and the count says so.
+    assert case_numbers(page) == [case.case_number] and "1 case" in page
+
+
+def test_the_count_stops_at_the_limit_and_says_more_than(app, logged_in, officer, register):
+    for name in ("A", "B", "C"):
+        register(officer, given_names=name)
+    app.config["REGISTRY"].CASES_COUNT_LIMIT, before = 2, app.config["REGISTRY"].CASES_COUNT_LIMIT
+    try:
+        page = logged_in.get("/cases").get_data(as_text=True)
+        exact = logged_in.get("/cases", query_string={"q": "A"}).get_data(as_text=True)
+    finally:
+        app.config["REGISTRY"].CASES_COUNT_LIMIT = before
+    assert "More than 2 cases" in page and "3 cases" not in page
+    assert '<p class="text-muted mb-0" role="status" id="case-count">\n    1 case' in exact
+
+
+def test_pages_follow_the_chosen_order(app, logged_in, officer, register):
+    app.config["REGISTRY"].CASES_PER_PAGE, before = 2, app.config["REGISTRY"].CASES_PER_PAGE
+    try:
+        created = [register(officer, given_names=name).case_number for name in ("A", "B", "C")]
+        first = logged_in.get("/cases?sort=oldest").get_data(as_text=True)
+        second = logged_in.get(f"/cases?sort=oldest&after={created[1]}").get_data(as_text=True)
+        by_number = logged_in.get("/cases?sort=case_number").get_data(as_text=True)
+    finally:
+        app.config["REGISTRY"].CASES_PER_PAGE = before
+    assert case_numbers(first) == created[:2] and case_numbers(second) == created[2:]
+    assert case_numbers(by_number) == created[:2]
+    assert f"after={created[1]}&amp;sort=oldest" in first or f"sort=oldest&amp;after={created[1]}" in first
+
+
+def test_a_page_link_to_an_unknown_or_foreign_case_starts_again_from_the_first_page(logged_in, officer,
+                                                                                    other_officer, register):  # fmt: skip
+    mine = register(officer)
+    theirs = register(other_officer, given_names="Hidden")
+    for cursor in ("MNY-2026-999999", theirs.case_number, "x" * 300, "MNY\x00"):
+        page = logged_in.get("/cases", query_string={"after": cursor}).get_data(as_text=True)
+        assert case_numbers(page) == [mine.case_number]
+        assert "That page is no longer available: here is the first page." in page
+
+
+def test_list_view_is_audited_with_its_filters_but_not_the_words_searched(app, logged_in, officer, register):
+    register(officer)
+    logged_in.get("/cases", query_string={"q": "Ndayishimiye", "status": "registered"})
+    with app.app_context():
+        entry = db.session.scalars(db.select(AuditEntry).filter_by(action="case_list")).one()
+    assert entry.details["status"] == "registered" and entry.details["searched"] is True
+    assert "Ndayishimiye" not in str(entry.details)

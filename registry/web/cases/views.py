@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -13,6 +15,7 @@ from flask import (
     render_template,
     request,
     send_file,
+    stream_with_context,
     url_for,
 )
 from flask_babel import force_locale
@@ -21,11 +24,12 @@ from flask_babel import gettext as _
 from registry.documents.case_summary import CaseSummary
 from registry.domain.errors import Forbidden, NotFound
 from registry.domain.i18n import N_
+from registry.models import User
 from registry.services import cases as case_service
-from registry.services import verification
+from registry.services import exports, verification
 from registry.web.cases import printing
-from registry.web.cases.forms import CaseFilterForm
-from registry.web.common import actor, audit_here, client_ip
+from registry.web.cases.forms import CaseFilterForm, ExportForm
+from registry.web.common import actor, audit_here, client_ip, timezone
 
 bp = Blueprint("cases", __name__)
 
@@ -36,22 +40,78 @@ def _people_data_is_for_officers_and_supervisors() -> None:
         raise Forbidden(N_("Administrators do not see people's data."))
 
 
+def filter_form(user: User, form_class: type[CaseFilterForm] = CaseFilterForm) -> CaseFilterForm:
+    """The list's filters read from the query string, with the choices this user may make."""
+    points = [(point.code, str(point)) for point in case_service.list_border_points(user)]
+    form = form_class(request.args, border_points=points, assignees=case_service.list_assignees(user))
+    form.validate()
+    return form
+
+
 @bp.get("/cases")
 def index() -> str:
     user = actor()
-    points = [(point.code, str(point)) for point in case_service.list_border_points(user)]
-    form = CaseFilterForm(request.args, border_points=points)
-    form.validate()
+    form = filter_form(user)
     filters = form.filters()
-    per_page = current_app.config["REGISTRY"].CASES_PER_PAGE
-    page = form.page.data if form.page.data and not form.page.errors else 1
-    result = case_service.list_cases(user, filters, page=page, per_page=per_page)
-    audit_here("case_list", object_type="case", search_text=filters.q, details={
-        "status": filters.status, "border_point": filters.border_point,
-        "searched": bool(filters.q), "shown": len(result.cases),
+    settings = current_app.config["REGISTRY"]
+    result = case_service.list_cases(
+        user, filters, timezone=timezone(), per_page=settings.CASES_PER_PAGE,
+        count_limit=settings.CASES_COUNT_LIMIT, sort=form.chosen_sort(),
+        after=request.args.get("after"), before=request.args.get("before"),
+    )  # fmt: skip
+    audit_here("case_list", object_type="case", search_text=filters.q,
+               details={**filters.for_audit(), "shown": len(result.cases)})  # fmt: skip
+    args = filters.query_args()
+    if result.sort != "newest":
+        args["sort"] = result.sort
+    return render_template("cases/index.html", form=form, result=result, args=args,
+                           can_anonymise=user.is_supervisor)  # fmt: skip
+
+
+@bp.get("/cases/export.csv")
+def export_csv() -> Response | tuple[str, int]:
+    return _export("csv")
+
+
+@bp.get("/cases/export.xlsx")
+def export_xlsx() -> Response | tuple[str, int]:
+    return _export("xlsx")
+
+
+MIMETYPES = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def _export(kind: str) -> Response | tuple[str, int]:
+    """The filtered list as a file. Unlike the list, an export refuses a filter it cannot apply:
+    a file quietly holding more than was asked for would leave the building."""
+    user = actor()
+    form = filter_form(user, ExportForm)
+    if form.errors:
+        return render_template("cases/export_refused.html", form=form, args=_typed_args()), 422
+    filters = form.filters()
+    anonymised = form.anonymised.data == "1"
+    export = exports.open_export(user, filters, timezone=timezone(), anonymised=anonymised)
+    if kind == "xlsx" and not exports.xlsx_fits(export):
+        export.close()
+        return render_template("cases/export_refused.html", form=form, args=_typed_args(),
+                               too_many_rows=export.rows,
+                               xlsx_limit=exports.XLSX_MAX_ROWS - 1), 422  # fmt: skip
+    audit_here("export", object_type="case", search_text=filters.q, details={
+        **filters.for_audit(), "format": kind, "anonymised": anonymised, "rows": export.rows,
     })  # fmt: skip
-    args = {key: value for key, value in request.args.items() if key != "page" and value}
-    return render_template("cases/index.html", form=form, result=result, args=args)
+    stamp = datetime.now(ZoneInfo(timezone())).strftime("%Y-%m-%d-%H%M")
+    filename = f"cases-{stamp}{'-anonymised' if anonymised else ''}.{kind}"
+    if kind == "csv":
+        body = exports.csv_chunks(export)
+    else:
+        body = exports.xlsx_chunks(export, _("Cases"))
+    # nginx would otherwise hold the whole file before sending its first byte.
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"', "X-Accel-Buffering": "no"}
+    return Response(stream_with_context(body), mimetype=MIMETYPES[kind], headers=headers)
+
+
+def _typed_args() -> dict[str, str]:
+    return {key: value for key, value in request.args.items() if value}
 
 
 @bp.get("/cases/<case_number>")

@@ -1,0 +1,704 @@
+"""Synthetic people and cases for benchmarks: realistic, consistent with the workflow, fast to load.
+
+`generate()` adds N people, grouped in households (one case each), registered over the past years
+at the chosen border points, each case moved along the workflow as far as its age allows: every
+status appears, with the fields and timeline events its steps record (a departed case has its
+travel details, a child approved for return its best-interests determination...). Rows are
+written in bulk with the driver's executemany (SQLite) or COPY (PostgreSQL), bypassing the ORM:
+thousands of people a second. Never point it at a registry holding real people.
+
+Follow-ups are not generated yet: their table comes with the workflow's pages.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time as clock
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from functools import lru_cache
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, func, select, text
+
+from registry.domain.cases import format_case_number, priority_for
+from registry.domain.names import name_tokens, phone_digits_reversed
+from registry.domain.reference import is_country
+from registry.domain.vocabulary import Role
+from registry.extensions import db
+from registry.models import BorderPoint, Case, CaseSequence, Person, User, user_border_point
+from registry.models.bulk import BulkWriter
+from registry.models.person import search_name_of
+from registry.services import audit
+
+DEFAULT_POINTS = [("MNY", "Manyovu", "Kigoma"), ("KBG", "Kabanga", "Kagera"),
+                  ("RSM", "Rusumo", "Kagera"), ("MTK", "Mutukula", "Kagera")]  # fmt: skip
+
+# Names heard at the region's borders, by origin; accents as people write them.
+NAMES: dict[str, tuple[list[str], list[str], list[str]]] = {
+    # nationality: (female given names, male given names, family names)
+    "BDI": (
+        ["Aline", "Claudine", "Divine", "Espérance", "Francine", "Jeanine", "Nadine", "Ange", "Chantal",
+         "Odette", "Béatrice", "Consolata", "Dévote", "Gloriose", "Immaculée", "Joséphine", "Libérate",
+         "Médiatrice", "Perpétue", "Spès", "Aimée", "Clarisse", "Annonciate", "Sandrine", "Génerose"],
+        ["Jean-Pierre", "Emmanuel", "Éric", "Didier", "Thierry", "Olivier", "Patrick", "Innocent",
+         "Josué", "Félix", "Gaspard", "Désiré", "Évariste", "Léonidas", "Pacifique", "Révérien",
+         "Aloys", "Cyriaque", "Déogratias", "Égide", "Fulgence", "Gédéon", "Japhet", "Onésphore", "Zénon"],
+        ["Ndayishimiye", "Niyonzima", "Nshimirimana", "Hakizimana", "Irakoze", "Ndikumana",
+         "Bizimana", "Nkurunziza", "Manirakiza", "Nduwimana", "Ntakirutimana", "Niyongabo",
+         "Habonimana", "Nsabimana", "Ndayizeye", "Barutwanayo", "Ciza", "Kwizera", "Minani",
+         "Ndabaneze", "Ndagijimana", "Nibizi", "Niyibizi", "Nizigiyimana", "Ntirampeba",
+         "Nzeyimana", "Sindayigaya", "Hatungimana", "Bigirimana", "Havyarimana", "Ininahazwe",
+         "Kanyange", "Mpawenimana", "Ndihokubwayo", "Nimbona", "Ntahomvukiye", "Nyandwi",
+         "Sinzinkayo", "Uwimana", "Yamuremye"],
+    ),
+    "COD": (
+        ["Aimérance", "Bénédicte", "Chantal", "Dorcas", "Espérance", "Furaha", "Grâce", "Jolie",
+         "Kavira", "Masika", "Neema", "Riziki", "Sifa", "Zawadi", "Mapendo", "Kahindo", "Mwamini",
+         "Nsimire", "Bahati", "Faida"],
+        ["Amani", "Baraka", "Christian", "Dieudonné", "Espoir", "Fiston", "Glody", "Héritier",
+         "Jonathan", "Kambale", "Muhindo", "Patient", "Prince", "Serge", "Trésor", "Kasereka",
+         "Paluku", "Mumbere", "Bienvenu", "Chance"],
+        ["Kabila", "Mbuyi", "Ilunga", "Tshibanda", "Mukendi", "Kasongo", "Kalala", "Mutombo",
+         "Lumumba", "Banza", "Kabongo", "Mwamba", "Ngoy", "Tshisekedi", "Kahindo", "Kambale",
+         "Muhindo", "Paluku", "Kavira", "Masika", "Bisimwa", "Cirhuza", "Mugisho", "Bahati",
+         "Birindwa", "Mushagalusa", "Zihindula", "Kashama", "Lukusa", "Mbayo"],
+    ),
+    "RWA": (
+        ["Alice", "Claudette", "Diane", "Jeannette", "Uwase", "Mukamana", "Ingabire", "Umutoni",
+         "Uwera", "Mutoni", "Keza", "Ishimwe"],
+        ["Jean Bosco", "Théoneste", "Innocent", "Olivier", "Eric", "Fabrice", "Gilbert", "Yves",
+         "Aimable", "Emmanuel", "Jean Claude", "Vincent"],
+        ["Habimana", "Mugisha", "Uwimana", "Niyonsaba", "Nsengiyumva", "Hakizimana", "Munyaneza",
+         "Mukamana", "Ndayisaba", "Twagirayezu", "Uwase", "Bizimungu", "Kagame", "Rwigema",
+         "Gatera", "Mutabazi", "Ntwali", "Rukundo", "Sibomana", "Tuyisenge"],
+    ),
+    "UGA": (
+        ["Aisha", "Brenda", "Doreen", "Esther", "Florence", "Grace", "Harriet", "Irene", "Juliet",
+         "Nakato", "Babirye", "Namubiru"],
+        ["Brian", "Denis", "Emmanuel", "Francis", "Geoffrey", "Isaac", "Joseph", "Moses", "Ronald",
+         "Kato", "Wasswa", "Ssemakula"],
+        ["Okello", "Mugisha", "Nakato", "Ssempijja", "Tumusiime", "Byaruhanga", "Kato", "Mukasa",
+         "Namutebi", "Ochieng", "Opio", "Musoke", "Kisakye", "Atuhaire", "Nsubuga", "Lubega"],
+    ),
+    "SOM": (
+        ["Amina", "Faadumo", "Hodan", "Ifrah", "Khadija", "Maryan", "Nasra", "Sahra", "Ubah", "Xaawo",
+         "Ayaan", "Hibaaq"],
+        ["Abdirahman", "Abdullahi", "Ahmed", "Ali", "Farah", "Hassan", "Ismail", "Mohamed", "Omar",
+         "Yusuf", "Cabdi", "Xasan"],
+        ["Abdi", "Ahmed", "Ali", "Farah", "Hassan", "Hussein", "Ibrahim", "Jama", "Mohamed", "Mohamud",
+         "Nur", "Osman", "Warsame", "Yusuf", "Cali", "Xuseen"],
+    ),
+    "ETH": (
+        ["Almaz", "Bethlehem", "Hirut", "Meseret", "Selam", "Tigist", "Tsion", "Yeshi", "ሰላም", "ትዕግሥት"],
+        ["Abebe", "Bekele", "Dawit", "Girma", "Haile", "Mulugeta", "Tesfaye", "Yohannes", "ዳዊት", "ግርማ"],
+        ["Alemu", "Bekele", "Desta", "Gebre", "Haile", "Kebede", "Mengistu", "Tadesse", "Tesfaye",
+         "Wolde", "ሙሉጌታ", "ተስፋዬ"],
+    ),
+    "KEN": (
+        ["Akinyi", "Atieno", "Wanjiku", "Njeri", "Chebet", "Mumbua", "Nekesa", "Wairimu"],
+        ["Kamau", "Kiprono", "Mwangi", "Ochieng", "Otieno", "Wafula", "Kipchoge", "Mutua"],
+        ["Kamau", "Kariuki", "Kiprotich", "Mwangi", "Njoroge", "Odhiambo", "Omondi", "Otieno",
+         "Wambui", "Wanjiru", "Chege", "Koech"],
+    ),
+}
+# Who arrives at these posts (weights).
+NATIONALITIES = [("BDI", 46), ("COD", 26), ("RWA", 8), ("UGA", 6), ("SOM", 5), ("ETH", 4), ("KEN", 2),
+                 ("XXX", 2), ("XXA", 1)]  # fmt: skip
+COUNTRY_CALLING = {"BDI": "+257", "COD": "+243", "RWA": "+250", "UGA": "+256", "SOM": "+252",
+                   "ETH": "+251", "KEN": "+254"}  # fmt: skip
+HOUSEHOLD_SIZES = [(1, 58), (2, 12), (3, 10), (4, 8), (5, 6), (6, 4), (7, 2)]
+ADULT_VULNERABILITIES = ["disability", "serious_medical_condition", "gbv_survivor", "trafficking_victim",
+                         "torture_survivor"]  # fmt: skip
+TRANSPORT = ["bus", "minibus", "truck", "on foot with escort", "boat"]
+PLACES = {"BDI": ["Bujumbura", "Gitega", "Makamba", "Muyinga", "Ngozi", "Rumonge", "Ruyigi", "Kirundo"],
+          "COD": ["Uvira", "Bukavu", "Goma", "Kalemie", "Fizi", "Baraka"],
+          "RWA": ["Kigali", "Rusizi", "Nyagatare", "Huye", "Kirehe"],
+          "UGA": ["Kampala", "Mbarara", "Masaka", "Kisoro", "Isingiro"],
+          "SOM": ["Mogadishu", "Kismayo", "Baidoa", "Beledweyne"],
+          "ETH": ["Addis Ababa", "Moyale", "Hawassa", "Jimma"],
+          "KEN": ["Nairobi", "Kisumu", "Mombasa", "Eldoret"]}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Point:
+    id: int
+    code: str
+
+
+@dataclass
+class Staff:
+    """The accounts cases are registered, moved and approved by, per border point."""
+
+    officers: dict[int, list[int]]
+    supervisors: dict[int, list[int]]
+
+
+@dataclass
+class Batch:
+    """Rows of one batch, table by table, as tuples in the column order of `COLUMNS`."""
+
+    rows: dict[str, list[tuple[Any, ...]]] = field(default_factory=lambda: {name: [] for name in COLUMNS})
+
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "person": ("id", "given_names", "family_name", "other_names", "search_name", "sex",
+               "date_of_birth", "dob_precision", "nationality", "country_of_birth", "place_of_origin",
+               "languages", "phone", "phone_digits_reversed", "photo_filename", "created_at",
+               "updated_at", "version"),
+    "person_name_token": ("token", "person_id"),
+    "identity_document": ("person_id", "type", "number", "number_normalised", "issuing_country",
+                          "expiry_date"),
+    "person_vulnerability": ("person_id", "code", "note"),
+    "case_file": ("id", "case_number", "border_point_id", "principal_id", "principal_nationality", "status", "pathway",
+                  "priority", "assigned_to_id", "version", "submission_id", "registered_at",
+                  "registered_by_id", "arrival_date", "entry_type", "circumstances", "consent_given",
+                  "consent_scope", "consent_date", "consent_recorded_by_id", "consent_language",
+                  "fear_of_return", "fear_of_return_cleared", "fear_of_return_cleared_by_id",
+                  "fear_of_return_cleared_reason", "return_requested_by_id", "return_approved_by_id",
+                  "return_approved_on", "bid_decided_on", "bid_outcome", "family_assessment_on",
+                  "destination_country", "destination_place", "travel_document", "departure_date",
+                  "departure_point", "transport_mode", "escort_required", "fit_to_travel_on",
+                  "arrival_confirmed_on", "permit_type", "application_reference", "submitted_on",
+                  "decision_on", "permit_number", "permit_valid_until", "closure_reason", "updated_at"),
+    "case_member": ("case_id", "person_id", "relationship"),
+    "case_event": ("case_id", "at", "actor_id", "kind", "from_status", "to_status", "reason", "details"),
+}  # fmt: skip
+# Parents before children: the foreign keys hold at every insert.
+TABLE_ORDER = ("person", "person_name_token", "identity_document", "person_vulnerability",
+               "case_file", "case_member", "case_event")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Generated:
+    people: int
+    cases: int
+    events: int
+    seconds_writing: float
+    seconds_counting: float
+
+
+def generate(people: int, border_points: Sequence[str] = (), *, years: float = 3.0, seed: int = 7,
+             timezone: str = "Africa/Dar_es_Salaam", batch_people: int = 20_000,
+             progress: Callable[[int], None] | None = None) -> Generated:  # fmt: skip
+    """Add `people` synthetic people (and their cases) registered over the past `years` years.
+
+    Commits as it goes (one transaction per batch), then recounts the dashboard's figures.
+    """
+    started = clock.perf_counter()
+    rng = random.Random(seed)
+    found = _border_points(border_points)
+    staff = _staff(found)
+    # Plain values: the session's objects expire at each commit, and must not be reloaded while
+    # the load holds the database.
+    points = [Point(point.id, point.code) for point in found]
+    db.session.commit()
+    zone = ZoneInfo(timezone)
+    now = datetime.now(UTC)
+    ids = _next_ids()
+    sequences = {(row.border_point_id, row.year): row.last_value
+                 for row in db.session.scalars(select(CaseSequence))}  # fmt: skip
+    # The session lets go of the database (SQLite's write lock) while the load has it.
+    db.session.commit()
+    made = cases = events = 0
+    span = timedelta(days=365.25 * years)
+    with _bulk_connection() as connection:
+        writer = BulkWriter(connection)
+        while made < people:
+            size = min(batch_people, people - made)
+            households = _households(rng, size)
+            # Registration moments of the batch, in order, so that case numbers follow them.
+            moments = sorted(now - span * rng.random() for _ in households)
+            batch = Batch()
+            connection.begin()
+            for household, moment in zip(households, moments, strict=True):
+                point = points[rng.randrange(len(points))]
+                year = moment.astimezone(zone).year
+                sequence = sequences.get((point.id, year), 0) + 1
+                sequences[(point.id, year)] = sequence
+                case_number = format_case_number(point.code, year, sequence)
+                events += _case(rng, batch, ids, household, point, case_number, moment, now, zone, staff, writer)
+                cases += 1
+            for table in TABLE_ORDER:
+                if batch.rows[table]:
+                    writer.write(table, COLUMNS[table], batch.rows[table])
+            _save_sequences(connection, sequences)
+            connection.commit()
+            made += size
+            if progress:
+                progress(made)
+        if connection.dialect.name == "postgresql":
+            for table in ("person", "case_file"):
+                connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                        f"(SELECT max(id) FROM {table}))"))  # fmt: skip
+            connection.commit()
+    written = clock.perf_counter()
+    from registry.services import stats
+
+    stats.refresh_figures(timezone)
+    db.session.commit()
+    with db.engine.connect() as analyse:
+        analyse.execute(text("ANALYZE"))
+        analyse.commit()
+    return Generated(people=made, cases=cases, events=events, seconds_writing=written - started,
+                     seconds_counting=clock.perf_counter() - written)  # fmt: skip
+
+
+# --------------------------------------------------------------------------------------------
+# Setting up: border points, accounts, identifiers
+# --------------------------------------------------------------------------------------------
+
+
+def _border_points(codes: Sequence[str]) -> list[BorderPoint]:
+    from registry.services import accounts
+
+    existing = {point.code: point for point in db.session.scalars(select(BorderPoint))}
+    if not codes:
+        if existing:
+            return [point for point in existing.values() if point.active]
+        codes = [code for code, _, _ in DEFAULT_POINTS]
+    points = []
+    for code in codes:
+        code = code.strip().upper()
+        if code not in existing:
+            name, region = next(((n, r) for c, n, r in DEFAULT_POINTS if c == code), (f"Point {code}", None))
+            existing[code] = accounts.add_border_point(code, name, "TZA", region)
+        points.append(existing[code])
+    db.session.flush()
+    return points
+
+
+# Not an argon2 hash: no password ever matches it, so a synthetic account cannot log in.
+NO_PASSWORD = "!synthetic account, no password"
+
+
+def _staff(points: list[BorderPoint]) -> Staff:
+    """Officers and a supervisor holding each point; synthetic ones (who cannot log in) if none."""
+    officers: dict[int, list[int]] = {}
+    supervisors: dict[int, list[int]] = {}
+    for point in points:
+        holders = db.session.execute(
+            select(User.id, User.role).join(user_border_point, user_border_point.c.user_id == User.id)
+            .where(user_border_point.c.border_point_id == point.id, User.active)
+        ).all()  # fmt: skip
+        officers[point.id] = [user_id for user_id, role in holders if role == Role.OFFICER]
+        supervisors[point.id] = [user_id for user_id, role in holders if role == Role.SUPERVISOR]
+        for role, found, count in ((Role.OFFICER, officers, 3), (Role.SUPERVISOR, supervisors, 1)):
+            for number in range(len(found[point.id]), count):
+                username = f"synthetic.{role}.{point.code.lower()}.{number + 1}"
+                user = db.session.scalar(select(User).where(User.username == username))
+                if user is None:
+                    user = User(username=username, password_hash=NO_PASSWORD, role=role,
+                                full_name=f"Synthetic {role} {point.code} {number + 1}", border_points=[point])  # fmt: skip
+                    db.session.add(user)
+                    db.session.flush()
+                    audit.record("user_created", actor=None, object_type="user", object_id=user.id,
+                                 details={"role": role, "synthetic": True})  # fmt: skip
+                found[point.id].append(user.id)
+    return Staff(officers=officers, supervisors=supervisors)
+
+
+@dataclass
+class Ids:
+    person: int
+    case: int
+
+
+def _next_ids() -> Ids:
+    return Ids(person=(db.session.scalar(select(func.max(Person.id))) or 0) + 1,
+               case=(db.session.scalar(select(func.max(Case.id))) or 0) + 1)  # fmt: skip
+
+
+def _save_sequences(connection: Connection, sequences: dict[tuple[int, int], int]) -> None:
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    for (point, year), value in sequences.items():
+        statement = insert(CaseSequence).values(border_point_id=point, year=year, last_value=value)
+        connection.execute(statement.on_conflict_do_update(
+            index_elements=["border_point_id", "year"], set_={"last_value": value}
+        ))  # fmt: skip
+
+
+@contextmanager
+def _bulk_connection() -> Iterator[Connection]:
+    """A connection of its own for the load. On SQLite, foreign keys go unchecked while loading
+    (the generator writes parents before children) and temporary data stays in memory: each
+    check and each statement journal costs more than the row itself. The connection is then
+    discarded, so that no other request ever gets it with those settings."""
+    connection = db.engine.connect()
+    try:
+        if connection.dialect.name == "sqlite":
+            raw: Any = connection.connection.dbapi_connection
+            for pragma in ("foreign_keys=OFF", "temp_store=MEMORY", "cache_size=-262144"):
+                raw.execute(f"PRAGMA {pragma}")
+        yield connection
+    except BaseException:
+        connection.rollback()
+        raise
+    finally:
+        if connection.dialect.name == "sqlite":
+            connection.invalidate()
+        connection.close()
+
+
+# --------------------------------------------------------------------------------------------
+# People and households
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Member:
+    relationship: str
+    sex: str
+    age: int
+    given_names: str
+    family_name: str
+    vulnerabilities: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Household:
+    nationality: str
+    members: list[Member]
+
+
+def _weighted(rng: random.Random, pairs: Sequence[tuple[Any, int]]) -> Any:
+    total = sum(weight for _, weight in pairs)
+    pick = rng.random() * total
+    for value, weight in pairs:
+        pick -= weight
+        if pick < 0:
+            return value
+    return pairs[-1][0]
+
+
+def _households(rng: random.Random, people: int) -> list[Household]:
+    households: list[Household] = []
+    left = people
+    while left > 0:
+        size = min(left, _weighted(rng, HOUSEHOLD_SIZES))
+        households.append(_household(rng, size))
+        left -= size
+    return households
+
+
+def _household(rng: random.Random, size: int) -> Household:
+    nationality = _weighted(rng, NATIONALITIES)
+    names = NAMES.get(nationality) or NAMES[_weighted(rng, NATIONALITIES[:7])]
+    female, male, family = names
+
+    def person(relationship: str, sex: str, age: int, family_name: str) -> Member:
+        given = rng.choice(female if sex == "female" else male)
+        if rng.random() < 0.25:  # a second given name
+            given = f"{given} {rng.choice(female if sex == 'female' else male)}"
+        return Member(relationship, sex, age, given, family_name)
+
+    if size == 1 and rng.random() < 0.05:
+        # A child alone: the reason unaccompanied and separated children are urgent.
+        child = person("head", rng.choice(["female", "male"]), rng.randint(9, 17), rng.choice(family))
+        child.vulnerabilities.append(rng.choice(["unaccompanied_child", "unaccompanied_child", "separated_child"]))
+        return Household(nationality, [child])
+    head_sex = "male" if rng.random() < 0.6 else "female"
+    head = person("head", head_sex, rng.randint(18, 70), rng.choice(family))
+    members = [head]
+    spouse = size > 1 and rng.random() < 0.7
+    if spouse:
+        other = "female" if head_sex == "male" else "male"
+        members.append(person("spouse", other, max(18, head.age + rng.randint(-8, 6)),
+                              head.family_name if rng.random() < 0.5 else rng.choice(family)))  # fmt: skip
+    while len(members) < size:
+        if rng.random() < 0.08 and head.age > 40:
+            members.append(person("parent", rng.choice(["female", "male"]), min(95, head.age + rng.randint(18, 30)),
+                                  rng.choice(family)))  # fmt: skip
+        elif rng.random() < 0.08:
+            members.append(person(rng.choice(["sibling", "other_relative"]), rng.choice(["female", "male"]),
+                                  rng.randint(5, 40), rng.choice(family)))  # fmt: skip
+        else:
+            age = rng.randint(0, max(0, min(17, head.age - 16)))
+            members.append(person("child", rng.choice(["female", "male"]), age, head.family_name))
+    if size > 1 and not spouse and any(m.relationship == "child" for m in members):
+        head.vulnerabilities.append("single_parent")
+    for member in members:
+        roll = rng.random()
+        if member.age >= 60 and roll < 0.25:
+            member.vulnerabilities.append("elderly_at_risk")
+        elif member.sex == "female" and 18 <= member.age <= 45 and roll < 0.08:
+            member.vulnerabilities.append("pregnant_or_lactating")
+        elif member.age >= 18 and roll < 0.07:
+            member.vulnerabilities.append(rng.choice(ADULT_VULNERABILITIES))
+        elif member.sex == "female" and member.age >= 18 and roll < 0.09:
+            member.vulnerabilities.append("woman_at_risk")
+    return Household(nationality, members)
+
+
+# --------------------------------------------------------------------------------------------
+# One case: the people, the registration, the path along the workflow, the timeline
+# --------------------------------------------------------------------------------------------
+
+
+def _case(rng: random.Random, batch: Batch, ids: Ids, household: Household, point: Point,
+          case_number: str, moment: datetime, now: datetime, zone: ZoneInfo, staff: Staff,
+          writer: BulkWriter) -> int:  # fmt: skip
+    """Add one household's people and case to the batch; return the number of events."""
+    rows = batch.rows
+    day, moment_text = writer.day, writer.moment
+    registered_on = moment.astimezone(zone).date()
+    consent = rng.random() < 0.92
+    officer = rng.choice(staff.officers[point.id])
+    supervisor = rng.choice(staff.supervisors[point.id])
+    nationality = household.nationality
+    country = nationality if is_country(nationality) else None
+    languages = json.dumps(["run", "swa"] if nationality == "BDI" else ["swa", "fra"] if nationality == "COD"
+                           else ["swa"])  # fmt: skip
+    person_ids = []
+    every_vulnerability: list[str] = []
+    for member in household.members:
+        person_id = ids.person
+        ids.person += 1
+        person_ids.append(person_id)
+        # Born so as to be `member.age` on the day of registration.
+        born = _years_before(registered_on, member.age) - timedelta(days=rng.randint(1, 364))
+        precision = "exact" if rng.random() < 0.6 else rng.choice(["year", "estimated"])
+        adult = member.age >= 18
+        phone = None
+        if consent and adult and member.relationship == "head" and nationality in COUNTRY_CALLING and rng.random() < 0.7:
+            phone = f"{COUNTRY_CALLING[nationality]} {rng.randint(61, 79)} {rng.randint(100, 999)} {rng.randint(100, 999)}"
+        other_names = ""
+        if rng.random() < 0.06:
+            other_names = member.given_names.replace("é", "e").replace("è", "e")
+        search_name, tokens = _folded(member.given_names, member.family_name, other_names)
+        rows["person"].append((
+            person_id, member.given_names, member.family_name, other_names, search_name, member.sex,
+            day(born), precision, nationality, country, rng.choice(PLACES.get(nationality, [None])),
+            languages, phone, phone_digits_reversed(phone), None, moment_text(moment), moment_text(moment), 1,
+        ))  # fmt: skip
+        rows["person_name_token"].extend((token, person_id) for token in tokens)
+        if consent and adult and rng.random() < 0.5:
+            kind = "passport" if rng.random() < 0.3 else "national_id"
+            prefix = (nationality[:2] if kind == "national_id" else "P" + nationality[0])
+            number = f"{prefix}{rng.randint(1000000, 9999999)}"
+            rows["identity_document"].append((person_id, kind, number, number, country,
+                                              day(registered_on + timedelta(days=rng.randint(-400, 3000)))))  # fmt: skip
+        for code in dict.fromkeys(member.vulnerabilities):
+            rows["person_vulnerability"].append((person_id, code, None))
+            every_vulnerability.append(code)
+
+    case_id = ids.case
+    ids.case += 1
+    path = _Path(rng, moment, now, zone, household, officer, supervisor, country)
+    path.walk()
+    fields = path.fields
+    head = household.members[0]
+    child_alone = any(code in ("unaccompanied_child", "separated_child") for code in head.vulnerabilities)
+    rows["case_file"].append((
+        case_id, case_number, point.id, person_ids[0], nationality, path.status, path.pathway,
+        priority_for(every_vulnerability), officer, 1, None, moment_text(moment), officer,
+        day(registered_on - timedelta(days=rng.randint(0, 3))),
+        rng.choice(["regular", "irregular", "irregular", "unknown"]),
+        rng.choice(["intercepted", "expelled", "self_presented", "self_presented", "referred"]),
+        consent, "case_management" if consent else None, day(registered_on) if consent else None, officer,
+        ("run" if nationality == "BDI" else "swa") if consent else None,
+        fields.get("fear_of_return"), fields.get("fear_of_return_cleared", False),
+        fields.get("fear_of_return_cleared_by_id"), fields.get("fear_of_return_cleared_reason"),
+        fields.get("return_requested_by_id"), fields.get("return_approved_by_id"),
+        day(fields.get("return_approved_on")),
+        day(fields.get("bid_decided_on")) if child_alone else None,
+        fields.get("bid_outcome") if child_alone else None,
+        day(fields.get("family_assessment_on")) if child_alone else None,
+        fields.get("destination_country"), fields.get("destination_place"), fields.get("travel_document"),
+        day(fields.get("departure_date")), fields.get("departure_point"), fields.get("transport_mode"),
+        bool(fields.get("escort_required", False)), day(fields.get("fit_to_travel_on")),
+        day(fields.get("arrival_confirmed_on")), fields.get("permit_type"),
+        fields.get("application_reference"), day(fields.get("submitted_on")), day(fields.get("decision_on")),
+        fields.get("permit_number"), day(fields.get("permit_valid_until")), fields.get("closure_reason"),
+        moment_text(path.moment),
+    ))  # fmt: skip
+    for person_id, member in zip(person_ids, household.members, strict=True):
+        rows["case_member"].append((case_id, person_id, member.relationship))
+    rows["case_event"].append((case_id, moment_text(moment), officer, "registered", None, "registered", None,
+                               writer.json({"border_point": point.code, "consent_given": consent})))  # fmt: skip
+    for at, actor, from_status, to_status, reason, details in path.events:
+        rows["case_event"].append((case_id, moment_text(at), actor, "transition", from_status, to_status, reason,
+                                   writer.json(details)))  # fmt: skip
+    return len(path.events) + 1
+
+
+@lru_cache(maxsize=100_000)
+def _folded(given_names: str, family_name: str, other_names: str) -> tuple[str, tuple[str, ...]]:
+    """The search name and its words; names repeat, folding them (Unidecode) does not need to."""
+    search_name = search_name_of(given_names, family_name, other_names)
+    return search_name, tuple(name_tokens(search_name))
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+class _Path:
+    """A case's way along the workflow from its registration, stopped at `now`."""
+
+    def __init__(self, rng: random.Random, registered: datetime, now: datetime, zone: ZoneInfo,
+                 household: Household, officer: int, supervisor: int, country: str | None) -> None:  # fmt: skip
+        self.rng, self.now, self.zone = rng, now, zone
+        self.moment = registered
+        self.status, self.pathway = "registered", "undecided"
+        self.fields: dict[str, Any] = {}
+        self.events: list[tuple[datetime, int, str, str, str | None, dict[str, Any]]] = []
+        self.officer, self.supervisor = officer, supervisor
+        self.household, self.country = household, country
+        self.child_alone = any(code in ("unaccompanied_child", "separated_child")
+                               for code in household.members[0].vulnerabilities)  # fmt: skip
+
+    def later(self, low: float, high: float) -> datetime | None:
+        """The moment of the next step, `low` to `high` days on, or None if it has not come yet."""
+        moment = self.moment + timedelta(days=self.rng.uniform(low, high))
+        return moment if moment <= self.now else None
+
+    def today(self) -> date:
+        return self.moment.astimezone(self.zone).date()
+
+    def move(self, moment: datetime, to: str, actor: int, reason: str | None = None,
+             **details: Any) -> None:  # fmt: skip
+        self.moment = moment
+        self.events.append((moment, actor, self.status, to, reason,
+                            {key: value.isoformat() if isinstance(value, date) else value
+                             for key, value in details.items()}))  # fmt: skip
+        self.fields.update(details)
+        self.status = to
+        if to in ("return_requested", "return_approved", "travel_ready", "departed", "returned"):
+            self.pathway = "voluntary_return"
+        elif to in ("regularisation_requested", "application_submitted", "regularised", "refused"):
+            self.pathway = "regularisation"
+        elif to == "referred":
+            self.pathway = "referral"
+        elif to == "screening":
+            self.pathway = "undecided"
+
+    def walk(self) -> None:
+        rng = self.rng
+        step = self.later(0, 4)
+        if step is None:
+            return
+        fear = "no" if rng.random() < 0.84 else ("yes" if rng.random() < 0.65 else "unclear")
+        self.move(step, "screening", self.officer, fear_of_return=fear)
+        if rng.random() < 0.04:
+            return self.close("lost_contact", 10, 90)
+        step = self.later(2, 25)
+        if step is None:
+            return
+        if fear != "no":
+            if rng.random() < 0.6:
+                return self.refer(step)
+            # A supervisor heard the person again and cleared the fear; not a move, no event.
+            self.fields.update(fear_of_return_cleared=True, fear_of_return_cleared_by_id=self.supervisor,
+                               fear_of_return_cleared_reason="Second interview: the fear concerned another region.")  # fmt: skip
+        choice = rng.random()
+        if choice < 0.52:
+            self.voluntary_return(step)
+        elif choice < 0.85:
+            self.regularisation(step)
+        else:
+            self.refer(step)
+
+    def refer(self, step: datetime) -> None:
+        self.move(step, "referred", self.officer,
+                  reason=self.rng.choice(["Asylum claim: referred to UNHCR.", "Child protection: referred to the social welfare officer.",
+                                          "Possible trafficking: referred to the anti-trafficking desk."]))  # fmt: skip
+        if self.rng.random() < 0.4:
+            self.close("referred", 15, 120)
+
+    def voluntary_return(self, step: datetime) -> None:
+        rng = self.rng
+        destination = self.country or rng.choice(["BDI", "COD", "RWA"])
+        self.move(step, "return_requested", self.officer, destination_country=destination,
+                  destination_place=rng.choice(PLACES.get(destination, ["(not given)"])))  # fmt: skip
+        self.fields["return_requested_by_id"] = self.officer
+        if rng.random() < 0.05:
+            back = self.later(1, 10)
+            if back is not None:
+                self.move(back, "screening", self.officer, reason="The person withdrew: they want to stay.")
+                self.fields.update(return_requested_by_id=None)
+            return
+        step = self.later(1, 8)
+        if step is None:
+            return
+        details: dict[str, Any] = {}
+        if self.child_alone:
+            details = {"bid_decided_on": self.today() - timedelta(days=rng.randint(0, 5)),
+                       "bid_outcome": "return",
+                       "family_assessment_on": self.today() - timedelta(days=rng.randint(0, 10))}  # fmt: skip
+        self.move(step, "return_approved", self.supervisor, **details)
+        self.fields.update(return_approved_by_id=self.supervisor, return_approved_on=self.today())
+        step = self.later(3, 20)
+        if step is None:
+            return
+        scheduled_on = step.astimezone(self.zone).date()
+        departure = scheduled_on + timedelta(days=rng.randint(0, 3))
+        self.move(step, "travel_ready", self.officer,
+                  travel_document=f"laissez_passer LP{rng.randint(100000, 999999)}",
+                  departure_date=departure, departure_point=rng.choice(["Manyovu border post", "Kigoma port",
+                                                                        "Rusumo bridge", "Kabanga border post"]),
+                  fit_to_travel_on=departure - timedelta(days=rng.randint(0, min(3, (departure - scheduled_on).days))),
+                  transport_mode=rng.choice(TRANSPORT), escort_required=self.child_alone)  # fmt: skip
+        departed = datetime.combine(departure, datetime.min.time(), self.zone) + timedelta(hours=rng.uniform(6, 12))
+        departed = max(departed, self.moment + timedelta(minutes=rng.randint(20, 90)))
+        if departed > self.now:
+            return
+        self.move(departed, "departed", self.officer, departure_date=departure)
+        step = self.later(1, 6)
+        if step is None:
+            return
+        self.move(step, "returned", self.officer, arrival_confirmed_on=self.today())
+        if rng.random() < 0.6:
+            self.close("returned", 10, 60)
+
+    def regularisation(self, step: datetime) -> None:
+        rng = self.rng
+        permit = rng.choice(["residence permit class C", "dependant pass", "work permit class B"])
+        self.move(step, "regularisation_requested", self.officer, permit_type=permit)
+        if rng.random() < 0.05:
+            back = self.later(5, 30)
+            if back is not None:
+                self.move(back, "screening", self.officer, reason="Another pathway: the person asked to return home.")
+            return
+        step = self.later(5, 30)
+        if step is None:
+            return
+        self.move(step, "application_submitted", self.officer,
+                  application_reference=f"IMM-{step.year}-{rng.randint(10000, 99999)}", submitted_on=self.today())
+        step = self.later(30, 150)
+        if step is None:
+            return
+        decided_on = step.astimezone(self.zone).date()
+        if rng.random() < 0.78:
+            details: dict[str, Any] = {"permit_type": permit, "permit_number": f"RP{rng.randint(1000000, 9999999)}",
+                                       "permit_valid_until": decided_on + timedelta(days=730)}  # fmt: skip
+            if rng.random() < 0.9:  # the decision date is optional when a permit is recorded
+                details["decision_on"] = max(self.fields["submitted_on"], decided_on - timedelta(days=rng.randint(0, 5)))
+            self.move(step, "regularised", self.officer, **details)
+            if rng.random() < 0.5:
+                self.close("regularised", 10, 90)
+            return
+        self.move(step, "refused", self.officer, decision_on=decided_on)
+        if rng.random() < 0.3:
+            appeal = self.later(5, 30)
+            if appeal is not None:
+                self.move(appeal, "application_submitted", self.officer,
+                          application_reference=f"APL-{appeal.year}-{rng.randint(10000, 99999)}",
+                          submitted_on=self.today())  # fmt: skip
+
+    def close(self, reason: str, low: float, high: float) -> None:
+        step = self.later(low, high)
+        if step is None:
+            return
+        self.move(step, "closed", self.supervisor, reason="Case file complete." if reason != "lost_contact"
+                  else "No contact for several weeks.", closure_reason=reason)  # fmt: skip
+

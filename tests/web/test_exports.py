@@ -1,0 +1,198 @@
+"""Exports of the case list: CSV and XLSX, one row per person, filtered, anonymised, audited."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+import openpyxl
+import pytest
+
+from registry.extensions import db
+from registry.models import AuditEntry, Case, CaseMember, Person
+from registry.services import exports
+from registry.services.registration import DocumentData
+
+
+@pytest.fixture
+def logged_in(browser, officer):
+    browser.login("officer.mny")
+    return browser
+
+
+def read_csv(response) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff")
+    return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
+
+
+def add_child(app, case, given_names: str, born: date) -> None:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        row = db.session.get(Case, case.id)
+        child = Person(given_names=given_names, family_name="Ndayishimiye", sex="male", nationality="BDI",
+                       date_of_birth=born, dob_precision="exact")  # fmt: skip
+        row.members.append(CaseMember(person=child, relationship_to_head="child"))
+        db.session.commit()
+
+
+def export_entries(app) -> list[AuditEntry]:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        return list(db.session.scalars(db.select(AuditEntry).filter_by(action="export")))
+
+
+def test_csv_has_the_data_dictionary_columns_and_a_row_per_person(app, logged_in, officer, register):
+    case = register(officer, phone="+255 712 345 678", vulnerabilities=("single_parent",),
+                    documents=(DocumentData("passport", "AB123456", "BDI"),))  # fmt: skip
+    add_child(app, case, "Keza", date(date.today().year - 2, 1, 1))
+    response = logged_in.get("/cases/export.csv")
+    assert response.is_streamed
+    assert response.mimetype == "text/csv"
+    assert 'attachment; filename="cases-' in response.headers["Content-Disposition"]
+    rows = read_csv(response)
+    assert list(rows[0]) == list(exports.COLUMNS)
+    assert [(row["case_number"], row["relationship"], row["given_names"]) for row in rows] == [
+        (case.case_number, "head", "Aline"), (case.case_number, "child", "Keza")]  # fmt: skip
+    head = rows[0]
+    assert head["phone"] == "'+255 712 345 678"  # a leading + is a formula to a spreadsheet
+    assert head["documents"] == "passport:AB123456"
+    assert head["vulnerabilities"] == "single_parent"
+    assert head["date_of_birth"] == "1990-05-17" and head["age_group"] == "18-59"
+    assert head["status"] == "registered" and head["border_point"] == "MNY"
+    assert head["consent_given"] == "yes" and head["assigned_to"] == "officer.mny"
+    assert rows[1]["age_group"] == "0-4"
+
+
+def test_export_takes_the_lists_filters(app, logged_in, officer, register):
+    wanted = register(officer, given_names="Glody", nationality="COD")
+    register(officer, given_names="Aline", nationality="BDI")
+    rows = read_csv(logged_in.get("/cases/export.csv", query_string={"nationality": "COD", "q": "glo"}))
+    assert [row["case_number"] for row in rows] == [wanted.case_number]
+
+
+def test_export_of_an_empty_list_is_a_header_only(logged_in, officer, register):
+    register(officer)
+    rows = read_csv(logged_in.get("/cases/export.csv", query_string={"status": "returned"}))
+    assert rows == []
+
+
+def test_every_export_is_audited_with_its_filters_and_row_count(app, logged_in, officer, register):
+    case = register(officer)
+    add_child(app, case, "Keza", date(date.today().year - 2, 1, 1))
+    read_csv(logged_in.get("/cases/export.csv", query_string={"status": "registered", "q": "aline"}))
+    [entry] = export_entries(app)
+    assert entry.details == {"status": "registered", "searched": True, "format": "csv",
+                             "anonymised": False, "rows": 2}  # fmt: skip
+    assert entry.actor_username == "officer.mny"
+    assert "aline" not in str(entry.details).lower()
+
+
+def test_cells_a_spreadsheet_would_compute_are_neutralised(logged_in, officer, register):
+    register(officer, given_names="=HYPERLINK(\"http://evil\")", family_name="@SUM(A1)",
+             other_names="-2+3", place_of_origin="+cmd|' /C calc'!A0")  # fmt: skip
+    [row] = read_csv(logged_in.get("/cases/export.csv"))
+    assert row["given_names"] == "'=HYPERLINK(\"http://evil\")"
+    assert row["family_name"] == "'@SUM(A1)"
+    assert row["other_names"] == "'-2+3"
+    assert row["place_of_origin"] == "'+cmd|' /C calc'!A0"
+
+
+def test_xlsx_holds_the_same_rows_with_text_never_computed(app, logged_in, officer, register):
+    register(officer, given_names="=1+1", family_name="Ndayishimiye")
+    response = logged_in.get("/cases/export.xlsx")
+    assert response.status_code == 200
+    assert response.mimetype.endswith("spreadsheetml.sheet")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    header, row = list(sheet.iter_rows(values_only=True))
+    assert header == exports.COLUMNS
+    values = dict(zip(header, row, strict=True))
+    assert values["given_names"] == "=1+1" and values["family_name"] == "Ndayishimiye"
+    cell = sheet.cell(row=2, column=header.index("given_names") + 1)
+    assert cell.data_type == "s"  # a string, not a formula
+    assert values["date_of_birth"].date() == date(1990, 5, 17)
+    assert [entry.details["format"] for entry in export_entries(app)] == ["xlsx"]
+
+
+def test_xlsx_past_the_spreadsheet_row_limit_points_to_csv(app, logged_in, officer, register, monkeypatch):
+    register(officer)
+    register(officer, given_names="B")
+    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 2)  # the header and one row
+    response = logged_in.get("/cases/export.xlsx", query_string={"status": "registered"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "This list has 2 rows, more than a spreadsheet holds (1). Export it as CSV instead" in page
+    assert 'href="/cases/export.csv?status=registered"' in page
+    assert export_entries(app) == []
+
+
+def test_supervisor_exports_an_anonymised_version(app, browser, officer, supervisor, register):
+    case = register(officer, phone="+255 712 345 678", place_of_origin="Makamba",
+                    documents=(DocumentData("passport", "AB123456", "BDI"),))  # fmt: skip
+    add_child(app, case, "Keza", date(date.today().year - 2, 1, 1))
+    browser.login("supervisor.mny")
+    response = browser.get("/cases/export.csv", query_string={"anonymised": "1"})
+    rows = read_csv(response)
+    assert "anonymised" in response.headers["Content-Disposition"]
+    assert list(rows[0]) == list(exports.ANONYMISED_COLUMNS)
+    text = response.get_data(as_text=True)
+    for secret in ("Aline", "Ndayishimiye", "Keza", "712 345", "AB123456", "1990-05-17", "Makamba",
+                   case.case_number):  # fmt: skip
+        assert secret not in text
+    assert [(row["case_ref"], row["relationship"], row["age_group"]) for row in rows] == [
+        ("1", "head", "18-59"), ("1", "child", "0-4")]  # fmt: skip
+    [entry] = export_entries(app)
+    assert entry.details["anonymised"] is True and entry.details["rows"] == 2
+
+
+def test_an_officer_may_not_export_anonymised(app, logged_in, officer, register):
+    register(officer)
+    response = logged_in.get("/cases/export.csv", query_string={"anonymised": "1"})
+    assert response.status_code == 403
+    assert "Only a supervisor exports anonymised data." in response.get_data(as_text=True)
+    assert export_entries(app) == []
+
+
+def test_an_officer_of_another_point_exports_nothing_of_it(app, browser, officer, other_officer, register):
+    register(officer, given_names="Aline", family_name="Ndayishimiye")
+    own = register(other_officer, given_names="Baraka", family_name="Mollel")
+    browser.login("officer.kbg")
+    response = browser.get("/cases/export.csv", query_string={"border_point": "MNY"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "nothing was exported" in page and "Border point" in page and "Not a valid choice." in page
+    assert "Ndayishimiye" not in page
+    # Without the foreign filter: their own cases only.
+    rows = read_csv(browser.get("/cases/export.csv"))
+    assert [row["case_number"] for row in rows] == [own.case_number]
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"registered_from": "2026-05-01", "registered_to": "2026-01-01"}, "The end of the period is before its start."),
+    ({"registered_from": "20026-01-01"}, "Not a valid date value."),
+    ({"status": "deleted"}, "Not a valid choice."),
+    ({"anonymised": "yes please"}, "Not a valid choice."),
+])  # fmt: skip
+def test_an_export_with_a_filter_it_cannot_apply_is_refused_with_the_reason(app, logged_in, officer,
+                                                                            register, args, message):  # fmt: skip
+    register(officer)
+    response = logged_in.get("/cases/export.csv", query_string=args)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert export_entries(app) == []
+
+
+def test_administrator_exports_nothing(browser, officer, admin, register):
+    register(officer)
+    browser.login("admin")
+    for url in ("/cases/export.csv", "/cases/export.xlsx"):
+        response = browser.get(url)
+        assert response.status_code == 403
+        assert "Ndayishimiye" not in response.get_data(as_text=True)
+
+
+def test_export_reads_one_snapshot_in_batches(app, logged_in, officer, register, monkeypatch):
+    created = [register(officer, given_names=name).case_number for name in ("A", "B", "C", "D", "E")]
+    monkeypatch.setattr(exports, "CASES_PER_BATCH", 2)
+    rows = read_csv(logged_in.get("/cases/export.csv"))
+    assert [row["case_number"] for row in rows] == created[::-1]
