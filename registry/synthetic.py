@@ -164,9 +164,11 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                   "destination_country", "destination_place", "travel_document", "departure_date",
                   "departure_point", "transport_mode", "escort_required", "fit_to_travel_on",
                   "arrival_confirmed_on", "permit_type", "application_reference", "submitted_on",
-                  "decision_on", "permit_number", "permit_valid_until", "closure_reason", "updated_at"),
+                  "decision_on", "permit_number", "permit_valid_until", "closure_reason", "updated_at",
+                  "status_changed_at"),
     "case_member": ("case_id", "person_id", "relationship"),
-    "case_event": ("case_id", "at", "actor_id", "kind", "from_status", "to_status", "reason", "details"),
+    "case_event": ("case_id", "at", "actor_id", "kind", "from_status", "to_status", "reason", "details",
+                   "case_version"),
 }  # fmt: skip
 # Parents before children: the foreign keys hold at every insert.
 TABLE_ORDER = ("person", "person_name_token", "identity_document", "person_vulnerability",
@@ -516,15 +518,16 @@ def _case(rng: random.Random, batch: Batch, ids: Ids, household: Household, poin
         day(fields.get("arrival_confirmed_on")), fields.get("permit_type"),
         fields.get("application_reference"), day(fields.get("submitted_on")), day(fields.get("decision_on")),
         fields.get("permit_number"), day(fields.get("permit_valid_until")), fields.get("closure_reason"),
-        moment_text(path.moment),
+        moment_text(path.moment), moment_text(path.moment),
     ))  # fmt: skip
     for person_id, member in zip(person_ids, household.members, strict=True):
         rows["case_member"].append((case_id, person_id, member.relationship))
+    # Generated cases are written once, at version 1: every event belongs to that version.
     rows["case_event"].append((case_id, moment_text(moment), officer, "registered", None, "registered", None,
-                               writer.json({"border_point": point.code, "consent_given": consent})))  # fmt: skip
+                               writer.json({"border_point": point.code, "consent_given": consent}), 1))  # fmt: skip
     for at, actor, from_status, to_status, reason, details in path.events:
         rows["case_event"].append((case_id, moment_text(at), actor, "transition", from_status, to_status, reason,
-                                   writer.json(details)))  # fmt: skip
+                                   writer.json(details), 1))  # fmt: skip
     return len(path.events) + 1
 
 
