@@ -524,12 +524,29 @@ def _fill_series(result: Figures, rows: Sequence[Any], first: date, last: date) 
 def overdue_follow_ups(filters: FigureFilters, *, timezone: str) -> int | None:
     """How many follow-ups of the selected cases are past their due date and not done.
 
-    Not available yet: follow-ups are recorded by the workflow pages, which come separately.
-    When their table exists, count its open rows due before today (in `timezone`) whose case is
-    at one of `filters.border_points` (and matches the period and pathway), and return the number.
-    None is shown as "not available", never as 0.
+    "Today" is the border points' day (`timezone`); a closed case's follow-ups no longer count,
+    as in the supervisor's queue.
     """
-    return None
+    from registry.models import Case, FollowUp
+
+    zone = ZoneInfo(timezone)
+    today = datetime.now(zone).date()
+    conditions = [
+        FollowUp.done_on.is_(None),
+        FollowUp.due_on < today,
+        Case.status != CaseStatus.CLOSED,
+        Case.border_point_id.in_(filters.border_points),
+    ]
+    if filters.registered_from is not None:
+        start = datetime.combine(filters.registered_from, time(), zone)
+        conditions.append(Case.registered_at >= start)
+    if filters.registered_to is not None:
+        end = datetime.combine(filters.registered_to + timedelta(days=1), time(), zone)
+        conditions.append(Case.registered_at < end)
+    if filters.pathway:
+        conditions.append(Case.pathway == filters.pathway)
+    query = select(func.count()).select_from(FollowUp).join(Case, FollowUp.case_id == Case.id)
+    return int(db.session.scalar(query.where(*conditions)) or 0)
 
 
 def dashboard(actor: User, border_point: str | None, registered_from: date | None,

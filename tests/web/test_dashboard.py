@@ -230,9 +230,30 @@ def test_a_filter_that_cannot_apply_is_explained_and_the_figures_stay_true(popul
     assert_dashboard_matches(page, counted(populated, {"MNY", "KBG"}))
 
 
-def test_overdue_follow_ups_are_shown_as_not_available(populated):
+def test_overdue_follow_ups_count_the_open_ones_past_due_of_open_cases(populated):
+    from datetime import timedelta
+
+    from registry.models import Case, FollowUp, User
+    from registry.templating import today as registry_today
+
+    with populated.app_context():
+        today = registry_today()
+        author = db.session.scalars(db.select(User.id)).first()
+        open_cases = db.session.scalars(db.select(Case).where(Case.status != "closed").limit(3)).all()
+        closed = db.session.scalars(db.select(Case).where(Case.status == "closed")).first()
+        rows = [
+            (open_cases[0], today - timedelta(days=3), None),  # overdue
+            (open_cases[1], today - timedelta(days=1), None),  # overdue
+            (open_cases[2], today - timedelta(days=5), today),  # done: not overdue
+            (open_cases[2], today + timedelta(days=2), None),  # not due yet
+            (closed, today - timedelta(days=9), None),  # a closed case's: no longer counted
+        ]
+        for case, due_on, done_on in rows:
+            db.session.add(FollowUp(case_id=case.id, title="Check the travel document", due_on=due_on,
+                                    done_on=done_on, created_by_id=author))  # fmt: skip
+        db.session.commit()
     page = dashboard(populated, "supervisor")
-    assert headline(page, "overdue_follow_ups") == "not available"
+    assert headline(page, "overdue_follow_ups") == "2"
 
 
 def test_each_count_links_to_the_list_with_the_same_filters(populated):

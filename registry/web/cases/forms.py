@@ -91,7 +91,6 @@ class CaseFilterForm(RegistrationDatesForm):
             [("newest", gettext("Newest first")), ("oldest", gettext("Oldest first")),
              ("case_number", gettext("By case number"))]  # fmt: skip
         )
-        assert {choice.value for choice in self.sort.choices} == set(SORTS)
 
     def filters(self) -> CaseFilters:
         """Only valid values filter; an unknown value is reported beside its field, not applied."""
