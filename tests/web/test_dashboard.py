@@ -282,7 +282,8 @@ def test_the_dashboard_is_for_supervisors(browser, officer, admin, username):
     browser.login(username)
     response = browser.get("/dashboard")
     assert response.status_code == 403
-    assert "The dashboard is for supervisors." in response.get_data(as_text=True)
+    # The access matrix refuses it before the view: the general refusal, no figures.
+    assert "You may not do this." in response.get_data(as_text=True)
 
 
 def test_an_empty_registry_shows_zeros(browser, supervisor):
