@@ -347,7 +347,7 @@ def test_the_count_stops_at_the_limit_and_says_more_than(app, logged_in, officer
     finally:
         app.config["REGISTRY"].CASES_COUNT_LIMIT = before
     assert "More than 2 cases" in page and "3 cases" not in page
-    assert '<p class="text-muted mb-0" role="status" id="case-count">\n    1 case' in exact
+    assert '<p class="text-muted mb-0" role="status" id="case-count">1 case</p>' in exact
 
 
 def test_pages_follow_the_chosen_order(app, logged_in, officer, register):
