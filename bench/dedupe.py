@@ -30,7 +30,7 @@ from bench.dedupe_data import (
     EvaluationPlan,
     Query,
     Registration,
-    _typo,
+    misspell,
     generate_chunk,
 )
 from registry.domain import dedupe
@@ -392,7 +392,7 @@ def _token_pairs() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     rng = random.Random(3)
     groups = sorted(set(SPELLINGS.values()))
     same = [(a, b) for group in groups for a in group for b in group if a < b]
-    same += [(a, _typo(a, rng)) for group in groups for a in group[:1] if len(a) >= 4]
+    same += [(a, misspell(a, rng)) for group in groups for a in group[:1] if len(a) >= 4]
     same += [
         (latin, script)
         for table in (ARABIC_SCRIPT, ETHIOPIC_SCRIPT)

@@ -41,7 +41,7 @@ _ARABIC_FEMALE = """
 Fatuma/Fatima/Fadumo/Faduma/Fatma Amina/Aminah/Aamina Halima/Halimo/Xaliimo/Halimah
 Asha/Aisha/Aysha/Caasha/Aishah Hawa/Xawo/Hawo Khadija/Hadija/Kadija/Khadiija/Khadidja
 Mariam/Maryam/Maryan/Mariamu Zainab/Zeinab/Zaynab/Zainabu Hodan/Hodhan Sahra/Sahara/Zahra
-Ayan/Ayaan Ifrah/Ifra Nimo/Nimco Ubah/Ubax Deeqa/Deka Hibo/Hibaq Sagal Leyla/Layla/Leila
+Ayan/Ayaan Ifrah/Ifra Nimo/Nimco Ubah/Ubax Deeqa/Deka Hibo Hibaq Sagal Leyla/Layla/Leila
 Zamzam/Samsam Filsan Safiya/Safia/Safiyo Rukia/Rukiya/Ruqiya Mwanaisha/Mwanaysha
 Rehema/Rahma/Rahmo Salma/Salmo Nasra/Nasro Sadia/Saadia/Sacdiya Habiba/Xabiibo
 Saida/Saido/Saeeda Mwajuma/Mwanajuma Mwanahawa Jamila/Djamila/Jamiila Najma/Najmo
@@ -113,6 +113,27 @@ _KIRUNDI_STEMS = (
     "kunze", "nkuye",
 )  # fmt: skip
 _KIRUNDI_TAIL = " ".join(prefix + stem for stem in _KIRUNDI_STEMS for prefix in _KIRUNDI_PREFIXES)
+# The same for the rest of the region's Bantu and Nilotic family names, from common opening
+# and closing syllables (Ka-songo, Mu-kendi, O-tieno): the lists below are their common head.
+_BANTU_OPENINGS = (
+    "Ka", "Mu", "Ki", "Ma", "Ba", "Nya", "Wa", "Bu", "Lu", "Na", "Sse", "O", "Ngu", "Mwa",
+)  # fmt: skip
+_BANTU_CLOSINGS = (
+    "bulu", "kendi", "tende", "songo", "lemba", "zinga", "pendo", "hinga", "rasa", "tembo",
+    "yaga", "kumbi", "ronda", "bwire", "gesa", "dende", "limo", "tanga", "sanga", "bega", "koma",
+    "wango", "hanga", "runga", "kondo", "lanzi", "mbila", "sasa", "ndolo", "tamba", "gabo",
+    "kasa", "wenda", "chira", "mali", "nene", "yanja", "kubo", "lende", "simba",
+)  # fmt: skip
+_BANTU_TAIL = " ".join(opening + closing for closing in _BANTU_CLOSINGS for opening in _BANTU_OPENINGS)
+# Ethiopian and Eritrean names are often compounds: Gebre-Medhin, Wolde-Mariam, Haile-Selassie.
+_ETHIOPIAN_TAIL = " ".join(
+    first + second
+    for second in (
+        "mariam", "selassie", "medhin", "egziabher", "kidan", "yesus", "giorgis", "michael",
+        "hiwot", "tsion", "gabriel", "ab", "amlak", "yohannes",
+    )
+    for first in ("Gebre", "Wolde", "Haile", "Tekle", "Habte", "Kidane", "Fikre", "Tesfa", "Berhane", "Ghebre", "Zere")
+)  # fmt: skip
 
 _CONGO_MALE = """
 Jean/Jan Joseph/Josef Patrick/Patric Dieudonne/Dieudonné Papy/Papi Tresor/Trésor
@@ -311,28 +332,30 @@ class Nationality:
 NATIONALITIES: tuple[Nationality, ...] = (
     Nationality(
         "BDI", 0.28,
-        NameList.parse(_compound(_BURUNDI_RWANDA_MALE)), NameList.parse(_compound(_BURUNDI_RWANDA_FEMALE)),
+        NameList.parse(_compound(_BURUNDI_RWANDA_MALE), 0.7),
+        NameList.parse(_compound(_BURUNDI_RWANDA_FEMALE), 0.7),
         NameList.parse(_BURUNDI_RWANDA_FAMILY + _KIRUNDI_TAIL, 0.5), (0.25, 0.05), "257",
     ),
     Nationality(
         "COD", 0.24,
-        NameList.parse(_compound(_CONGO_MALE)), NameList.parse(_CONGO_FEMALE),
-        NameList.parse(_CONGO_FAMILY, 0.5), (0.2, 0.4), "243",
+        NameList.parse(_compound(_CONGO_MALE), 0.7), NameList.parse(_CONGO_FEMALE, 0.7),
+        NameList.parse(_CONGO_FAMILY + _BANTU_TAIL, 0.5), (0.2, 0.4), "243",
     ),
     Nationality(
         "RWA", 0.10,
-        NameList.parse(_compound(_BURUNDI_RWANDA_MALE)), NameList.parse(_compound(_BURUNDI_RWANDA_FEMALE)),
+        NameList.parse(_compound(_BURUNDI_RWANDA_MALE), 0.7),
+        NameList.parse(_compound(_BURUNDI_RWANDA_FEMALE), 0.7),
         NameList.parse(_BURUNDI_RWANDA_FAMILY + _KIRUNDI_TAIL, 0.5), (0.25, 0.05), "250",
     ),
     Nationality(
         "UGA", 0.08,
         NameList.parse(_UGANDA_MALE), NameList.parse(_UGANDA_FEMALE),
-        NameList.parse(_UGANDA_FAMILY, 0.6), (0.2, 0.05), "256",
+        NameList.parse(_UGANDA_FAMILY + _BANTU_TAIL, 0.5), (0.2, 0.05), "256",
     ),
     Nationality(
         "KEN", 0.07,
         NameList.parse(_KENYA_MALE), NameList.parse(_KENYA_FEMALE),
-        NameList.parse(_KENYA_FAMILY, 0.6), (0.35, 0.05), "254",
+        NameList.parse(_KENYA_FAMILY + _BANTU_TAIL, 0.5), (0.35, 0.05), "254",
     ),
     Nationality(
         "SOM", 0.09,
@@ -341,13 +364,13 @@ NATIONALITIES: tuple[Nationality, ...] = (
     ),
     Nationality(
         "ETH", 0.08,
-        NameList.parse(_ETHIOPIA_MALE, 0.9), NameList.parse(_ETHIOPIA_FEMALE, 0.9),
+        NameList.parse(_ETHIOPIA_MALE + _ETHIOPIAN_TAIL, 0.7), NameList.parse(_ETHIOPIA_FEMALE, 0.8),
         None, (0.0, 0.5), "251",
     ),
     Nationality(
         "TZA", 0.06,
         NameList.parse(_TANZANIA_MALE), NameList.parse(_TANZANIA_FEMALE),
-        NameList.parse(_TANZANIA_FAMILY, 0.7), (0.15, 0.05), "255",
+        NameList.parse(_TANZANIA_FAMILY + _BANTU_TAIL, 0.5), (0.15, 0.05), "255",
     ),
 )  # fmt: skip
 _NATIONALITY_WEIGHTS = tuple(itertools.accumulate(n.share for n in NATIONALITIES))
@@ -523,7 +546,8 @@ _KEYBOARD = {
 }  # fmt: skip
 
 
-def _typo(word: str, rng: random.Random) -> str:
+def misspell(word: str, rng: random.Random) -> str:
+    """One letter wrong (a neighbouring key), missing, doubled or swapped; never the first."""
     i = rng.randrange(1, len(word))  # officers rarely get the first letter wrong
     kind = rng.random()
     letter = word[i].lower()
@@ -573,7 +597,7 @@ def typo(person: Registration, rng: random.Random) -> Registration | None:
     if not options:
         return None
     word, part = rng.choice(options)
-    return _replace_word(person, part, word, _typo(word, rng))
+    return _replace_word(person, part, word, misspell(word, rng))
 
 
 def swapped_names(person: Registration, rng: random.Random) -> Registration | None:

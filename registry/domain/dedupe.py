@@ -285,8 +285,11 @@ def _keys(identity: Identity, years: Iterable[int]) -> set[str]:
         # One name with a birth year and sex finds a person registered without a family name.
         keys.update(f"n1y:{single}.{year}.{sex}" for single in singles)
     if identity.date_of_birth and identity.dob_precision == "exact":
-        born = identity.date_of_birth.isoformat()  # strftime is ten times slower
-        keys.update(f"n1d:{single}.{born}" for single in singles)
+        # An exact date is rare enough that the start of a name suffices, which survives a
+        # typo or a dropped ending (Gilbert / Gilber) and finds a person registered under
+        # one name. isoformat(): strftime is ten times slower.
+        born = identity.date_of_birth.isoformat()
+        keys.update(f"n1d:{single[:2]}.{born}" for single in singles)
     return keys
 
 
