@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from bench import dedupe_data
 from bench.dedupe_data import (
     ARABIC_SCRIPT,
     CHUNK,
@@ -30,8 +29,8 @@ from bench.dedupe_data import (
     EvaluationPlan,
     Query,
     Registration,
-    misspell,
     generate_chunk,
+    misspell,
 )
 from registry.domain import dedupe
 from registry.domain.dedupe import (
@@ -73,11 +72,10 @@ INDEXES = "CREATE INDEX ix_identity_document_person ON identity_document (person
 
 
 def _fingerprint(size: int) -> str:
-    """Changes when the population or the keys would: then the database is rebuilt."""
-    generator = Path(dedupe_data.__file__).read_bytes()
-    sample = generate_chunk(SEED, 0, 2000)
-    keys = repr([sorted(blocking_keys(person.identity())) for person in sample]).encode()
-    return hashlib.sha256(b"%d:%s:%s" % (size, generator, keys)).hexdigest()[:16]
+    """Changes when the population or its keys would: then the database is rebuilt."""
+    sample = generate_chunk(SEED, 0, 3000) + generate_chunk(SEED, 1, 1000)
+    text = repr([(person, sorted(blocking_keys(person.identity()))) for person in sample])
+    return hashlib.sha256(f"{size}:{text}".encode()).hexdigest()[:16]
 
 
 def _chunk_rows(job: tuple[int, int, frozenset[int]]) -> tuple[list, list, list, dict]:
@@ -385,26 +383,32 @@ def _key_functions() -> dict[str, Callable[[str], str]]:
     }
 
 
-def _token_pairs() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """Pairs that are one name (spellings, typos, scripts) and pairs of different names."""
+def _token_pairs() -> dict[str, list[tuple[str, str]]]:
+    """Pairs that are one name (spellings, typos, other scripts) and pairs of different names."""
     import random
 
     rng = random.Random(3)
     groups = sorted(set(SPELLINGS.values()))
-    same = [(a, b) for group in groups for a in group for b in group if a < b]
-    same += [(a, misspell(a, rng)) for group in groups for a in group[:1] if len(a) >= 4]
-    same += [
-        (latin, script)
-        for table in (ARABIC_SCRIPT, ETHIOPIC_SCRIPT)
-        for latin, script in table.items()
-    ]
-    different = [(a[0], b[0]) for a in groups for b in groups if a[0] < b[0]]
-    return same, different
+    return {
+        "spellings": [(a, b) for group in groups for a in group for b in group if a < b],
+        "typos": [(a, misspell(a, rng)) for group in groups for a in group[:1] if len(a) >= 4],
+        "scripts": [
+            (latin, script)
+            for table in (ARABIC_SCRIPT, ETHIOPIC_SCRIPT)
+            for latin, script in table.items()
+        ],
+        "different": [(a[0], b[0]) for a in groups for b in groups if a[0] < b[0]],
+    }
+
+
+def _clear_caches() -> None:
+    for cached in (dedupe._part_tokens, dedupe._name_tokens, dedupe._name_keys, dedupe._similarity):
+        cached.cache_clear()
 
 
 def compare_keys(size: int, returning: int, new: int) -> None:
     """Token-level and end-to-end figures for each candidate phonetic key (in memory)."""
-    same, different = _token_pairs()
+    pairs = _token_pairs()
     plan = EvaluationPlan.make(size, returning, new)
     people = [
         person
@@ -419,28 +423,28 @@ def compare_keys(size: int, returning: int, new: int) -> None:
         for name, function in _key_functions().items():
             # The key is swapped where the matcher looks it up; its caches are emptied.
             dedupe.phonetic_key = function  # type: ignore[assignment]
-            for cached in (dedupe._part_tokens, dedupe._name_keys):
-                cached.cache_clear()
-            agree = sum(function(a) == function(b) for a, b in same) / len(same)
-            collide = sum(function(a) == function(b) for a, b in different) / len(different)
+            _clear_caches()
+            agree = {
+                kind: sum(function(a) == function(b) for a, b in some) / len(some)
+                for kind, some in pairs.items()
+            }
             results = _evaluate_in_memory(people, queries, size)
             rows.append(
                 {
                     "key": name,
-                    "variants agreeing": f"{agree:.3f}",
-                    "different names colliding": f"{collide:.4f}",
+                    "same key: spellings": f"{agree['spellings']:.3f}",
+                    "typos": f"{agree['typos']:.3f}",
+                    "scripts": f"{agree['scripts']:.3f}",
+                    "different names": f"{agree['different']:.4f}",
                     "blocking recall": f"{results.blocked / results.returning:.3f}",
-                    **{k: v for k, v in results.row().items() if "ms" not in k},
+                    **{k: v for k, v in results.row().items() if "p50" not in k},
                 }
             )
     finally:
         dedupe.phonetic_key = original_key  # type: ignore[assignment]
-        for cached in (dedupe._part_tokens, dedupe._name_keys):
-            cached.cache_clear()
-    print(
-        f"\nPhonetic keys compared ({len(same)} same-name pairs, {len(different)} different-name pairs; "
-        f"{size:,} people in memory)\n"
-    )
+        _clear_caches()
+    counts = ", ".join(f"{len(some):,} {kind}" for kind, some in pairs.items())
+    print(f"\nPhonetic keys compared (name pairs: {counts}; {size:,} people in memory)\n")
     print_table(rows)
 
 

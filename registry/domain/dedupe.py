@@ -90,6 +90,7 @@ def normalise_phone(text: str | None) -> str:
 # A consonant skeleton tuned for the region's names (bench/README.md compares it with
 # metaphone, NYSIIS and soundex). Order matters: longer spellings first.
 _DIGRAPHS = (
+    ("chr", "kr"), ("sch", "sk"),  # Christine / Kristine, Scholastique / Skolastique
     ("tch", "C"), ("tsh", "C"), ("ch", "C"),  # Tshisekedi / Tchisekedi, Getachew
     ("sh", "s"),  # Ndayishimiye / Ndayisimiye
     ("kh", "h"),  # Khadija / Hadija, Khamis / Hamisi (Swahili drops the k)
@@ -100,6 +101,8 @@ _DIGRAPHS = (
 # l and r are one sound in Kirundi and Kinyarwanda (Habyarimana / Habyalimana); b and v
 # alternate between Kirundi and Kinyarwanda (Havyarimana / Habyarimana).
 _SOFT_C = re.compile(r"c(?=[eiy])")
+# Abdul-, Abdel-, Abdi-, Abdu-: the same "servant of" (Abdulaziz / Abdiaziz / Abdelaziz).
+_ABD = re.compile(r"^abd(?:ou|ul|el|il|u|i|e)?")
 _LETTERS = str.maketrans({"c": "k", "q": "k", "x": "h", "z": "s", "l": "r", "v": "b", "C": "c"})
 # Vowels (y and w too: the semi-vowels Arabic writes for long vowels, and Bantu glides) carry
 # most spelling variation: Mohamed / Muhammad, Yusuf / Youssef, and unvowelled Arabic script.
@@ -110,7 +113,7 @@ _DOUBLED = re.compile(r"(.)\1+")
 @lru_cache(maxsize=200_000)
 def phonetic_key(token: str) -> str:
     """Consonant skeleton of one name: Mohamed, Muhammad, محمد -> 'mhmd'."""
-    text = fold(token).replace(" ", "")
+    text = _ABD.sub("abd", fold(token).replace(" ", ""))
     if not text:
         return ""
     for spelling, sound in _DIGRAPHS:
@@ -249,8 +252,10 @@ YEAR_WINDOW = 2
 # name are dropped sooner: beyond a few dozen namesakes of the same age, one name cannot pick
 # the person out anyway.
 KEY_LIMITS: Mapping[str, int] = {
-    "doc": 50, "tel": 50, "n2": 100, "n2y": 100, "n1y": 40, "n1d": 30,
+    "doc": 50, "tel": 50, "n2": 100, "n2y": 100, "n1y": 60, "n1d": 30,
 }  # fmt: skip
+# Candidates loaded for one check at most, the rarest keys first.
+CANDIDATE_BUDGET = 250
 # Names beyond this many add keys without adding much evidence.
 _MAX_KEY_TOKENS = 5
 
@@ -314,15 +319,27 @@ def key_limit(key: str) -> int:
     return KEY_LIMITS[key.partition(":")[0]]
 
 
-def candidate_ids(rows: Iterable[tuple[str, int]]) -> set[int]:
-    """Person ids from (key, person_id) rows, leaving out keys too common to discriminate."""
+def candidate_ids(rows: Iterable[tuple[str, int]], budget: int | None = None) -> set[int]:
+    """Person ids from (key, person_id) rows, leaving out keys too common to discriminate.
+
+    The rarest keys are taken first (they say the most), and keys stop being added once
+    `budget` (CANDIDATE_BUDGET by default) people are reached: a check stays fast however common
+    the names. Document and phone keys are always taken.
+    """
+    budget = CANDIDATE_BUDGET if budget is None else budget
     by_key: dict[str, list[int]] = {}
     for key, person_id in rows:
         by_key.setdefault(key, []).append(person_id)
+    usable = sorted(
+        (len(people), not key.startswith(("doc:", "tel:")), key, people)
+        for key, people in by_key.items()
+        if len(people) <= key_limit(key)
+    )
     ids: set[int] = set()
-    for key, people in by_key.items():
-        if len(people) <= key_limit(key):
-            ids.update(people)
+    for _, optional, _, people in usable:
+        if optional and len(ids) + len(people) > budget:
+            break
+        ids.update(people)
     return ids
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from datetime import date
 from itertools import pairwise
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import given, settings
@@ -98,6 +99,23 @@ def test_mohamed_spellings_share_a_phonetic_key() -> None:
     assert len({phonetic_key(spelling) for spelling in spellings}) == 1
 
 
+@pytest.mark.parametrize(
+    "spellings",
+    [
+        ["Abdulaziz", "Abdiaziz", "Abdelaziz"],
+        ["Habyarimana", "Havyarimana", "Habyalimana"],
+        ["Tshisekedi", "Tchisekedi"],
+        ["Christine", "Kristine"],
+        ["Khadija", "Hadija", "Khadidja"],
+        ["Abdullahi", "Abdallah", "عبدالله"],
+        ["Tesfaye", "ተስፋዬ"],
+    ],
+    ids=lambda spellings: spellings[0],
+)
+def test_spellings_of_one_name_share_a_phonetic_key(spellings: list[str]) -> None:
+    assert len({phonetic_key(spelling) for spelling in spellings}) == 1
+
+
 def test_ndayishimiye_and_ndayisimiye_match() -> None:
     original = person(family_name="Ndayishimiye")
     match = score(person(family_name="Ndayisimiye"), original)
@@ -183,6 +201,30 @@ def test_blocking_keys_of_a_variant_meet_the_originals_keys(kind: str) -> None:
         stored = blocking_keys(original.identity())
         assert lookup_keys(variant.identity()) & stored, (original, variant)
     assert tried >= 20
+
+
+def test_candidate_ids_take_the_rarest_keys_first_within_the_budget() -> None:
+    rows = [("n2y:jn.ndsm.1990", i) for i in range(50)] + [("n2y:jn.nsmrmn.1990", 900)]
+    rows += [("doc:AB1", 7)]
+    assert candidate_ids(rows, budget=10) == {7, 900}
+
+
+def test_identity_of_a_person_record_normalises_documents_and_phone() -> None:
+    record = SimpleNamespace(
+        given_names="Amina",
+        family_name="Hassan",
+        other_names=None,
+        sex="female",
+        date_of_birth=None,
+        dob_precision=None,
+        nationality="som",
+        phone="+252 61 234 5678",
+        documents=[SimpleNamespace(number="p-123 456"), SimpleNamespace(number="🙂")],
+    )
+    identity = Identity.of(record)
+    assert identity.document_numbers == {"P123456"}
+    assert identity.phone == "612345678"
+    assert identity.nationality == "SOM"
 
 
 def test_candidate_ids_leave_out_keys_shared_by_too_many_people() -> None:
