@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import NamedTuple
@@ -11,18 +11,30 @@ from typing import NamedTuple
 from PIL import Image as PILImage
 from PIL import ImageOps, UnidentifiedImageError
 from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak, Flowable, Image, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    CondPageBreak,
+    Flowable,
+    Image,
+    KeepTogether,
+    PageBreak,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from registry.documents.base import (
+    INK,
     RULE,
     SHADE,
     DocumentBuilder,
+    EndOfPart,
     Letterhead,
     fill,
     para,
     qr_code,
     text_table,
 )
+from registry.documents.fonts import LATIN
 from registry.domain.i18n import N_
 
 # English fallbacks: the view passes translated labels; a missing key prints in English
@@ -41,6 +53,11 @@ DEFAULT_LABELS: Mapping[str, str] = MappingProxyType({
     "to": N_("To"),
     "reason": N_("Reason"),
     "no_events": N_("No events recorded."),
+    "signatures": N_("Signatures"),
+    "name": N_("Name"),
+    "date": N_("Date"),
+    "signature": N_("Signature"),
+    "batch_title": N_("Case summaries"),
     "empty": "—",
 })
 
@@ -54,6 +71,21 @@ TIMELINE_WIDTHS = (29 * mm, 32 * mm, 26 * mm, 26 * mm)
 # A heading starts a new page unless this much room is left under it for its first rows.
 KEEP_WITH_HEADING = 25 * mm
 _EXIF_ORIENTATION = 0x0112
+
+
+class ListSection(NamedTuple):
+    """A section printed as a table with a header row (repeated on every page it runs over):
+    household members, identity documents, open follow-ups...
+
+    widths: in points, one per column; one may be None to take the rest of the width.
+    empty: printed instead of the table when there are no rows.
+    """
+
+    title: str
+    headers: Sequence[str]
+    rows: Sequence[Sequence[str]]
+    widths: Sequence[float | None]
+    empty: str = ""
 
 
 class TimelineRow(NamedTuple):
@@ -71,10 +103,11 @@ class CaseSummaryData:
     labels: translated labels keyed as in DEFAULT_LABELS ("title", "confidential", "page_of"
     with %(page)s and %(pages)s, "printed_by" with %(name)s and %(when)s, "status",
     "pathway", "timeline", "when", "who", "from", "to", "reason", "no_events", "empty").
-    sections: (section title, [(field label, value), ...]) in print order: person,
-    registration, case...
+    sections: in print order, each either (section title, [(field label, value), ...]) or a
+    ListSection (a table: household, documents, follow-ups...).
     timeline: rows of (when, who, from status, to status, reason), oldest first.
     photo: JPEG or PNG bytes, printed beside the title block.
+    signatures: whose signature lines close the sheet (e.g. "Officer", "Supervisor").
     """
 
     organisation_name: str
@@ -85,10 +118,11 @@ class CaseSummaryData:
     printed_by: str
     printed_at: str
     labels: Mapping[str, str] = field(default_factory=dict)
-    sections: Sequence[tuple[str, Sequence[tuple[str, str]]]] = ()
+    sections: Sequence[tuple[str, Sequence[tuple[str, str]]] | ListSection] = ()
     timeline: Sequence[TimelineRow | tuple[str, str, str, str, str]] = ()
     photo: bytes | None = None
     logo_path: str | None = None
+    signatures: Sequence[str] = ()
 
 
 class CaseSummary(DocumentBuilder):
@@ -116,11 +150,20 @@ class CaseSummary(DocumentBuilder):
 
     def story(self) -> list[Flowable]:
         story: list[Flowable] = [self._title_block()]
-        for title, fields in self.data.sections:
-            story += [CondPageBreak(KEEP_WITH_HEADING), para(title, "heading"),
-                      self._fields_table(fields)]
+        for section in self.data.sections:
+            if isinstance(section, ListSection):
+                body = self._list_table(section)
+                title = section.title
+            else:
+                title, fields = section
+                body = self._fields_table(fields)
+            story += [CondPageBreak(KEEP_WITH_HEADING), para(title, "heading"), body]
         story += [CondPageBreak(KEEP_WITH_HEADING), para(self.labels["timeline"], "heading"),
                   self._timeline()]
+        if self.data.signatures:
+            story.append(signature_block(
+                self.labels["signatures"], self.data.signatures, self.content_width,
+                (self.labels["name"], self.labels["date"], self.labels["signature"])))
         return story
 
     def _title_block(self) -> Table:
@@ -135,11 +178,15 @@ class CaseSummary(DocumentBuilder):
         )
         left = [para(labels["title"], "title"), para(data.case_number, "case_number"),
                 Spacer(1, 4 * mm), facts]
-        qr = [qr_code(data.verify_url, QR_SIZE), para(data.case_number, "caption")]
         photo = _photo(data.photo)
-        cells = [left, photo, qr] if photo else [left, qr]
-        widths = ([None, PHOTO_WIDTH + 6 * mm, QR_SIZE + 2 * mm] if photo
-                  else [None, QR_SIZE + 2 * mm])
+        cells: list = [left]
+        widths: list[float | None] = [None]
+        if photo:
+            cells.append(photo)
+            widths.append(PHOTO_WIDTH + 6 * mm)
+        if data.verify_url:
+            cells.append([qr_code(data.verify_url, QR_SIZE), para(data.case_number, "caption")])
+            widths.append(QR_SIZE + 2 * mm)
         last = len(cells) - 1
         return Table(
             [cells],
@@ -162,6 +209,16 @@ class CaseSummary(DocumentBuilder):
         return text_table(rows, [LABEL_WIDTH, None], self.content_width, ["label", "value"],
                           commands=[("LEFTPADDING", (0, 0), (0, -1), 0)])
 
+    def _list_table(self, section: ListSection) -> Flowable:
+        if not section.rows:
+            return para(section.empty or self.labels["empty"], "label")
+        empty = self.labels["empty"]
+        rows = [section.headers, *([value or empty for value in row] for row in section.rows)]
+        return text_table(rows, section.widths, self.content_width, ["small"] * len(section.widths),
+                          header_style="small_bold",
+                          commands=[("BACKGROUND", (0, 0), (-1, 0), SHADE),
+                                    ("LINEBELOW", (0, 0), (-1, 0), 0.6, RULE)])
+
     def _timeline(self) -> Flowable:
         if not self.data.timeline:
             return para(self.labels["no_events"], "label")
@@ -172,6 +229,61 @@ class CaseSummary(DocumentBuilder):
                           header_style="small_bold",
                           commands=[("BACKGROUND", (0, 0), (-1, 0), SHADE),
                                     ("LINEBELOW", (0, 0), (-1, 0), 0.6, RULE)])
+
+
+class CaseSummaryBatch(DocumentBuilder):
+    """Many case summary sheets in one PDF, for printing a list of cases at once.
+
+    Each sheet starts on a new page and numbers its own pages ("Page 1 of 2") with its own
+    case number in the footer. The sheets are laid out one at a time from an iterable (a
+    generator reading the cases in chunks), so memory does not grow with their number; the
+    fonts are embedded once for the whole batch.
+    """
+
+    def __init__(self, sheets: Iterable[CaseSummaryData], letterhead: Letterhead,
+                 title: str, pagesize: tuple[float, float] | None = None):
+        super().__init__(letterhead, pagesize=pagesize)
+        self.sheets = sheets
+        self.title = title
+        self.count = 0
+
+    @property
+    def document_name(self) -> str:
+        return self.title
+
+    def parts(self) -> Iterator[list[Flowable]]:
+        for data in self.sheets:
+            sheet = CaseSummary(data, pagesize=self.pagesize)
+            story = sheet.story()
+            if self.count:
+                story.insert(0, PageBreak())
+            story.append(EndOfPart(sheet.letterhead))
+            self.count += 1
+            yield story
+
+
+def signature_block(title: str, signers: Sequence[str], width: float,
+                    headers: tuple[str, str, str]) -> Flowable:
+    """Lines to sign on: one row per signer (who, then name, date and signature to write by
+    hand), kept on one page."""
+    name, date, signature = headers
+    rows = [["", name, date, signature],
+            *([para(signer, "small_bold"), "", "", ""] for signer in signers)]
+    table = Table(
+        rows,
+        colWidths=[38 * mm, width - 123 * mm, 30 * mm, 55 * mm],
+        rowHeights=[None] + [14 * mm] * len(signers),
+        style=TableStyle([
+            ("FONT", (0, 0), (-1, 0), LATIN, 8, 9.6),
+            ("TEXTCOLOR", (0, 0), (-1, 0), INK),
+            ("VALIGN", (0, 1), (-1, -1), "BOTTOM"),
+            ("LINEBELOW", (1, 1), (-1, -1), 0.6, RULE),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 6),
+        ]),
+        hAlign="LEFT",
+    )
+    return KeepTogether([para(title, "heading"), table])
 
 
 def _compact() -> TableStyle:
