@@ -573,12 +573,13 @@ class DocumentBuilder:
             canvas.drawImage(self._logo, x, rule_y + 2 * mm, logo_width, logo_height,
                              preserveAspectRatio=True, anchor="sw", mask="auto")
             x += logo_width + 3 * mm
-        right_width = 50 * mm
+        right_width = 50 * mm if letterhead.confidential else 0
         organisation, confidential, printed = self._furniture(letterhead)
         _draw_paragraph(canvas, organisation, x, rule_y + 2 * mm,
-                        MARGIN + inner - right_width - 4 * mm - x)
-        _draw_paragraph(canvas, confidential, MARGIN + inner - right_width, rule_y + 2 * mm,
-                        right_width)
+                        MARGIN + inner - right_width - (4 * mm if right_width else 0) - x)
+        if right_width:
+            _draw_paragraph(canvas, confidential, MARGIN + inner - right_width, rule_y + 2 * mm,
+                            right_width)
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.6)
         canvas.line(MARGIN, rule_y, MARGIN + inner, rule_y)

@@ -21,6 +21,7 @@ from registry.documents.base import (
     qr_code,
     text_table,
 )
+from registry.documents.fonts import LATIN
 from registry.domain.i18n import N_
 
 DEFAULT_LABELS: Mapping[str, str] = MappingProxyType({
@@ -42,7 +43,7 @@ DEFAULT_LABELS: Mapping[str, str] = MappingProxyType({
 
 QR_SIZE = 26 * mm
 LABEL_WIDTH = 48 * mm
-BOX_HEIGHT = 24 * mm
+BOX_HEIGHT = 18 * mm
 THUMB_WIDTH = 26 * mm
 
 
@@ -122,7 +123,8 @@ class ReturnDeclaration(DocumentBuilder):
         if data.household is not None:
             headers, rows = data.household
             story += [CondPageBreak(20 * mm), para(labels["household"], "heading"),
-                      text_table([headers, *rows], [None] + [30 * mm] * (len(headers) - 1),
+                      text_table([headers, *rows], [None] + [36 * mm] * (len(headers) - 2)
+                                 + [48 * mm],
                                  self.content_width, ["small"] * len(headers),
                                  header_style="small_bold",
                                  commands=[("BACKGROUND", (0, 0), (-1, 0), SHADE)])]
@@ -163,7 +165,7 @@ class ReturnDeclaration(DocumentBuilder):
             colWidths=widths,
             rowHeights=[None, BOX_HEIGHT],
             style=TableStyle([
-                ("FONT", (0, 0), (-1, 0), "DejaVuSans", 7.5, 9),
+                ("FONT", (0, 0), (-1, 0), LATIN, 7.5, 9),
                 ("GRID", (0, 1), (-1, 1), 0.6, RULE),
                 ("LINEBELOW", (0, 0), (-1, 0), 0.25, HAIRLINE),
                 ("LEFTPADDING", (0, 0), (-1, -1), 2),
@@ -173,5 +175,5 @@ class ReturnDeclaration(DocumentBuilder):
         parts: list[Flowable] = [para(signer.title, "small_bold")]
         if signer.attestation:
             parts.append(para(signer.attestation, "small"))
-        parts += [Spacer(1, 1.5 * mm), boxes, Spacer(1, 4 * mm)]
+        parts += [Spacer(1, 1 * mm), boxes, Spacer(1, 3 * mm)]
         return KeepTogether(parts)

@@ -136,6 +136,7 @@ class DepartureManifest(DocumentBuilder):
                                  header_style="small_bold",
                                  commands=[("BACKGROUND", (0, 0), (-1, 0), SHADE),
                                            ("LINEBELOW", (0, 0), (-1, 0), 0.6, RULE),
+                                           ("LINEBEFORE", (-1, 0), (-1, -1), 0.25, RULE),
                                            # Room to sign on each row.
                                            ("TOPPADDING", (0, 1), (-1, -1), 5),
                                            ("BOTTOMPADDING", (0, 1), (-1, -1), 5)])]

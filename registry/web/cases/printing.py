@@ -267,7 +267,8 @@ def summary_data(case: Case, printed_by: User, *, verify: str = "",
         },
         sections=sections,
         timeline=timeline,
-        photo=_photo(person),
+        # Without consent no photo is kept; one stored anyway is not printed either.
+        photo=_photo(person) if case.consent_given else None,
         signatures=[_("Officer"), _("Supervisor")],
     )
 
@@ -470,10 +471,10 @@ def manifest_data(point: BorderPoint, day: date, cases: list[Case], printed_by: 
                 age = str(age_on(person.date_of_birth, day))
                 if person.dob_precision == "estimated":
                     age = "~" + age
-            document = next((f"{label_of('document_type', d.type)} {d.number}"
-                             for d in person.documents), "")  # fmt: skip
-            if member.relationship_to_head == Relationship.HEAD and case.travel_document:
-                document = case.travel_document
+            # The case's travel document (often one laissez-passer for the household), else
+            # the person's own first document.
+            document = case.travel_document or next(
+                (f"{label_of('document_type', d.type)} {d.number}" for d in person.documents), "")
             groups.setdefault(case.departure_point or "", []).append(ManifestRow(
                 case.case_number, person.family_name, person.given_names,
                 label_of("sex", person.sex), age, country_of(person.nationality), destination,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import tempfile
+from collections.abc import Iterator
 from datetime import datetime
+from typing import IO
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -174,12 +176,28 @@ def sheets_pdf() -> Response | tuple[str, int]:
     audit_here("print_batch", object_type="case", search_text=filters.q, details={
         **filters.for_audit(), "selected": chosen.selected, "cases": chosen.count})  # fmt: skip
     # A batch can run to tens of megabytes: written to a temporary file, not held in memory.
-    output = tempfile.TemporaryFile()  # noqa: SIM115 (send_file closes it)
-    printing.sheets_pdf(printing_service.batch_cases(chosen), user, language, output,
-                        ip_address=client_ip(), details={"selected": chosen.selected})  # fmt: skip
-    output.seek(0)
+    output = tempfile.TemporaryFile()  # noqa: SIM115 (closed by _file_chunks)
+    try:
+        printing.sheets_pdf(printing_service.batch_cases(chosen), user, language, output,
+                            ip_address=client_ip(), details={"selected": chosen.selected})  # fmt: skip
+        size = output.tell()
+        output.seek(0)
+    except BaseException:
+        output.close()
+        raise
     stamp = datetime.now(ZoneInfo(timezone())).strftime("%Y-%m-%d-%H%M")
-    return send_file(output, mimetype="application/pdf", download_name=f"case-sheets-{stamp}.pdf")
+    headers = {"Content-Disposition": f'attachment; filename="case-sheets-{stamp}.pdf"',
+               "Content-Length": str(size)}
+    return Response(_file_chunks(output), mimetype="application/pdf", headers=headers)
+
+
+def _file_chunks(file: IO[bytes], size: int = 256 * 1024) -> Iterator[bytes]:
+    """The file's content, closing it once sent (or once the client went away)."""
+    try:
+        while chunk := file.read(size):
+            yield chunk
+    finally:
+        file.close()
 
 
 @bp.get("/v/<case_number>/<code>")
