@@ -14,6 +14,7 @@ from typing import IO
 from flask import current_app, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from registry.documents.base import Letterhead
 from registry.documents.case_summary import (
@@ -489,8 +490,9 @@ def manifest_data(point: BorderPoint, day: date, cases: list[Case], printed_by: 
         facts=[(_("Border point"), str(point)), (_("Departure date"), show_date(day)),
                (_("People"), str(people)), (_("Cases"), str(len(cases)))],
         groups=[ManifestGroup(
-            _("Departure point: %(place)s (%(count)s people)", place=place or "—",
-              count=len(rows)), rows) for place, rows in groups.items()],
+            ngettext("Departure point: %(place)s (%(num)s person)",
+                     "Departure point: %(place)s (%(num)s people)", len(rows), place=place or "—"),
+            rows) for place, rows in groups.items()],
         totals=[
             (_("By sex"), [(label_of("sex", code), by_sex[code]) for code in Sex]),
             (_("By age group"), [(_(AGE_GROUP_LABELS[code]), by_age[code])
