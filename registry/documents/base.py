@@ -414,6 +414,9 @@ class EndOfPart(Flowable):
     """Marks the end of one part of a document (one case's sheet in a batch): its pages are
     numbered "Page X of Y" among themselves and carry that part's letterhead."""
 
+    # Placed on the part's last page even when that page is full (never on a page of its own).
+    _ZEROSIZE = True
+
     def __init__(self, letterhead: Letterhead):
         super().__init__()
         self.letterhead = letterhead
