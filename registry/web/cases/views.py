@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import IO
 from zoneinfo import ZoneInfo
@@ -142,7 +142,10 @@ def declaration_pdf(case_number: str) -> Response:
     return _case_document(case_number, "declaration", printing.declaration_pdf)
 
 
-def _case_document(case_number: str, document: str, build) -> Response:  # type: ignore[no-untyped-def]
+def _case_document(case_number: str, document: str, build: Callable[..., bytes]) -> Response:
+    """Print one document of a case: the case within the user's scope, the print language
+    (`?lang=`, else the person's), then the builder, which records the print issue and the
+    audit row."""
     user = actor()
     case = case_service.get_case(user, case_number)
     language = printing.print_language(case, request.args.get("lang"))
@@ -186,7 +189,7 @@ def sheets_pdf() -> Response | tuple[str, int]:
         output.close()
         raise
     stamp = datetime.now(ZoneInfo(timezone())).strftime("%Y-%m-%d-%H%M")
-    headers = {"Content-Disposition": f'attachment; filename="case-sheets-{stamp}.pdf"',
+    headers = {"Content-Disposition": f'inline; filename="case-sheets-{stamp}.pdf"',
                "Content-Length": str(size)}
     return Response(_file_chunks(output), mimetype="application/pdf", headers=headers)
 
