@@ -310,11 +310,13 @@ def sheets_pdf(cases: Iterable[Case], user: User, language: str | None, output: 
             printing.record_print(user, case, "summary", ip_address=ip_address,
                                   details={**details, "language": chosen, "batch": True})  # fmt: skip
             with force_locale(chosen):
+                # One moment for the whole batch, written in each sheet's language.
                 yield summary_data(case, user, verify=verify_url(case.case_number, printed.code),
-                                   printed_at=printed_at)
+                                   printed_at=show_datetime(now))
 
+    now = datetime.now(UTC)
     with force_locale(language or current_language()):
-        printed_at = show_datetime(datetime.now(UTC))
+        printed_at = show_datetime(now)
         title = _("Case summaries")
         letterhead = Letterhead(organisation_name=organisation, confidential=_("Confidential"),
                                 page_of=_("Page %(page)s of %(pages)s"),
