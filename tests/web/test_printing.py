@@ -611,3 +611,24 @@ def test_member_vulnerabilities_do_not_leak_into_the_principals_needs(app, logge
     text = pdf_text(logged_in.get(f"/cases/{case.case_number}/summary.pdf").data)
     needs = text[text.index("Protection needs"):text.index("Household")]
     assert "None recorded" in needs
+
+
+def test_the_case_page_offers_each_document_in_the_chosen_language(logged_in, officer, register):
+    case = register(officer)
+    page = logged_in.get(f"/cases/{case.case_number}").get_data(as_text=True)
+    form = page[page.index(f'action="/cases/{case.case_number}/summary.pdf"'):]
+    form = form[:form.index("</form>")]
+    assert 'name="lang"' in form
+    assert f'formaction="/cases/{case.case_number}/slip.pdf"' in form
+    assert f'formaction="/cases/{case.case_number}/declaration.pdf"' in form
+    assert 'href="/manifests"' in page
+
+
+def test_the_persons_copy_of_their_data_is_verifiable_too(app, logged_in, officer, register):
+    case = register(officer)
+    pdf = logged_in.get(f"/cases/{case.case_number}/personal-data.pdf").data
+    [url] = qr_codes(pdf)
+    page = logged_in.get(url.removeprefix("http://localhost"), follow_redirects=True)
+    assert "Copy of the person&#39;s data" in page.get_data(as_text=True)
+    assert "is the latest issue" in page.get_data(as_text=True)
+    assert "Signatures" not in pdf_text(pdf)
