@@ -44,7 +44,7 @@ DEFAULT_LABELS: Mapping[str, str] = MappingProxyType({
 QR_SIZE = 26 * mm
 LABEL_WIDTH = 48 * mm
 BOX_HEIGHT = 18 * mm
-THUMB_WIDTH = 26 * mm
+THUMB_WIDTH = 34 * mm
 
 
 class Signer(NamedTuple):

@@ -421,8 +421,9 @@ def declaration_data(case: Case, printed_by: User, verify: str, language: str) -
         household=household,
         statements=statements,
         signers=[
-            Signer(_("The person"), _("I have read this declaration, or had it read to me, and "
-                                      "I understand it."), thumbprint=True),
+            Signer(_("The person returning"),
+                   _("I have read this declaration, or had it read to me, and I understand it."),
+                   thumbprint=True),
             Signer(_("Interpreter, if any"), _("I interpreted this declaration faithfully to the "
                                                "person, in this language:") + " " + "_" * 20),
             Signer(_("Officer"), _("The person signed this declaration in my presence.")),
