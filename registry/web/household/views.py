@@ -38,6 +38,8 @@ def _back(case_number: str) -> Response:
 def _show_errors(form: Any, error: DomainError) -> None:
     db.session.rollback()
     for name, message in error.fields.items():
+        # A document's rules speak of "documents"; the form has one document's number.
+        name = "number" if name == "documents" and hasattr(form, "number") else name
         field = field_named(form, name) or field_named(form, f"member-{name}")
         if field is not None:
             field.errors = [*field.errors, _(message)]
