@@ -255,7 +255,7 @@ KEY_LIMITS: Mapping[str, int] = {
     "doc": 50, "tel": 50, "n2": 100, "n2y": 100, "n1y": 60, "n1d": 30,
 }  # fmt: skip
 # Candidates loaded for one check at most, the rarest keys first.
-CANDIDATE_BUDGET = 400
+CANDIDATE_BUDGET = 250
 # Names beyond this many add keys without adding much evidence.
 _MAX_KEY_TOKENS = 5
 
