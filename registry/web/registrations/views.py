@@ -92,6 +92,9 @@ def new() -> Response | tuple[str, int] | str:
     except InvalidDetails as error:
         db.session.rollback()
         for name, message in error.fields.items():
+            # A member's row has one document: the rules about "documents" are shown beside it.
+            if name.startswith("members-") and name.endswith("-documents"):
+                name = name.removesuffix("documents") + "document_number"
             target = field_named(form, name) or form.given_names
             target.errors = [*target.errors, _(message)]  # type: ignore[attr-defined]
         flash(translated(error), "danger")
