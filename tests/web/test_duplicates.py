@@ -233,3 +233,14 @@ def test_an_officer_cannot_resolve_duplicates(app, browser, officer, pair):
     response = browser.submit(f"/duplicates/{pair_id}/merge", {"keep": str(mine.person_id), "reason": "Same"},
                               form_url=FORM)  # fmt: skip
     assert response.status_code == 403
+
+
+def test_a_less_likely_match_does_not_stop_the_registration_but_is_listed(app, logged_in, officer, register):
+    sister = register(officer)  # Aline Ndayishimiye, born 1990-05-17
+    response = logged_in.submit(FORM, form_for(given_names="Claudine", family_name="Ndayishimiye", sex="female",
+                                               nationality="BDI", date_of_birth="1990-05-17"))  # fmt: skip
+    assert response.status_code == 302
+    page = logged_in.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Less likely matches" in page and sister.case_number in page
+    with app.app_context():
+        assert count(Case) == 2 and count(DuplicatePair) == 0
