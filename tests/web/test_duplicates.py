@@ -244,3 +244,19 @@ def test_a_less_likely_match_does_not_stop_the_registration_but_is_listed(app, l
     assert "Less likely matches" in page and sister.case_number in page
     with app.app_context():
         assert count(Case) == 2 and count(DuplicatePair) == 0
+
+
+def test_find_duplicates_computes_the_keys_of_people_registered_before_them(app, runner, officer, register):
+    first = register(officer, **HASSAN)
+    second = register(officer, **{**HASSAN, "given_names": "Muhammad Ali"})
+    with app.app_context():
+        # As after migration 0401: people without blocking keys, whom the check cannot find.
+        db.session.execute(db.delete(PersonMatchKey))
+        db.session.commit()
+    result = runner.invoke(args=["registry", "find-duplicates"])
+    assert result.exit_code == 0, result.output
+    assert "blocking keys computed for 2" in result.output and "1 new suspected pairs" in result.output
+    with app.app_context():
+        pair = db.session.scalars(db.select(DuplicatePair)).one()
+        assert {pair.person_id, pair.other_person_id} == {first.person_id, second.person_id}
+        assert count(PersonMatchKey) > 0
