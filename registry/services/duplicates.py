@@ -31,6 +31,7 @@ from registry.models import (
     DuplicateStatus,
     IdentityDocument,
     Person,
+    PersonChange,
     PersonMatchKey,
     PersonMerge,
     PersonVulnerability,
@@ -352,7 +353,12 @@ def merge_people(actor: User, kept_person_id: int, merged_person_id: int, *, rea
         raise NotAllowed(N_("One of these people was merged already."))
     reason = _require_reason(reason)
     moved: dict[str, Any] = {"documents": [], "memberships": [], "removed_memberships": [],
-                             "principal_of": [], "vulnerabilities": [], "other_names": kept.other_names}  # fmt: skip
+                             "principal_of": [], "vulnerabilities": [], "other_names": kept.other_names,
+                             "changes": []}  # fmt: skip
+    # The merged person's history of corrections follows them.
+    for change in db.session.scalars(select(PersonChange).where(PersonChange.person_id == merged.id)):
+        change.person_id = kept.id
+        moved["changes"].append(change.id)
     for document in list(merged.documents):
         merged.documents.remove(document)
         kept.documents.append(document)
@@ -425,6 +431,8 @@ def undo_merge(actor: User, merge_id: int, *, reason: str, ip_address: str | Non
     for case in db.session.scalars(select(Case).where(Case.id.in_(moved.get("principal_of", [])))):
         case.principal_id = merged.id
         touched.add(case.id)
+    for change in db.session.scalars(select(PersonChange).where(PersonChange.id.in_(moved.get("changes", [])))):
+        change.person_id = merged.id
     for row in [row for row in kept.vulnerability_rows if row.code in set(moved.get("vulnerabilities", []))]:
         kept.vulnerability_rows.remove(row)
     kept.other_names = moved.get("other_names", kept.other_names) or ""

@@ -9,7 +9,16 @@ import pytest
 
 from registry.domain.errors import InvalidDetails, NotFound, PossibleDuplicates
 from registry.extensions import db
-from registry.models import Case, CaseMember, DuplicatePair, IdentityDocument, Person, PersonMatchKey, User
+from registry.models import (
+    Case,
+    CaseMember,
+    DuplicatePair,
+    IdentityDocument,
+    Person,
+    PersonChange,
+    PersonMatchKey,
+    User,
+)
 from registry.services import duplicates, registration
 from registry.services.registration import DocumentData, MemberData, RegistrationData
 from tests.web.test_registration import FORM, count, valid_form
@@ -159,6 +168,11 @@ def test_find_duplicates_fills_the_review_list_once(app, runner, pair):
 
 def test_a_supervisor_merges_and_undoes_a_merge(app, new_browser, national_supervisor, pair):
     pair_id, mine, theirs = pair
+    with app.app_context():
+        # Their record was corrected once: that history moves with them.
+        db.session.add(PersonChange(person_id=theirs.person_id, field="phone", old_value="+252 61 000 000",
+                                    new_value=None, reason="Lost phone", actor_id=national_supervisor.id))  # fmt: skip
+        db.session.commit()
     boss = new_browser()
     boss.login("supervisor")
     page = boss.get("/duplicates/").get_data(as_text=True)
@@ -179,6 +193,7 @@ def test_a_supervisor_merges_and_undoes_a_merge(app, new_browser, national_super
         assert their_case.events[-1].kind == "people_merged" and their_case.events[-1].reason == "Same passport photo"
         assert "Muhammad Ali Hasan" in kept.other_names
         assert db.session.get(DuplicatePair, pair_id).status == "merged"
+        assert db.session.scalars(db.select(PersonChange.person_id)).one() == kept.id
     page = boss.get("/duplicates/").get_data(as_text=True)
     merge_id = re.search(r'/duplicates/merges/(\d+)/undo', page).group(1)
     boss.submit(f"/duplicates/merges/{merge_id}/undo", {"reason": "Two brothers after all"}, form_url="/duplicates/")
@@ -189,6 +204,7 @@ def test_a_supervisor_merges_and_undoes_a_merge(app, new_browser, national_super
         assert their_case.principal_id == merged.id and their_case.events[-1].kind == "merge_undone"
         assert db.session.get(Person, mine.person_id).other_names == ""
         assert db.session.get(DuplicatePair, pair_id).status == "flagged"
+        assert db.session.scalars(db.select(PersonChange.person_id)).one() == merged.id
 
 
 def test_a_merge_across_border_points_the_supervisor_does_not_hold_is_refused(app, new_browser, supervisor, pair):
