@@ -13,6 +13,7 @@ from PIL import Image
 from registry.extensions import db
 from registry.models import AuditEntry, Case, CaseMember, IdentityDocument, Person, PersonChange
 from tests.conftest import sample_photo
+from tests.unit.test_photos import image_bomb
 from tests.web.test_registration import FORM, count, valid_form
 
 
@@ -156,6 +157,7 @@ def test_a_photo_taken_at_registration_is_re_encoded_and_served_only_through_the
     (b"%PDF-1.4 renamed to photo.jpg", "not a photo"),
     (b"<?php system($_GET['c']); ?>", "not a photo"),
     (sample_photo(size=(300, 200))[:400], "damaged or incomplete"),
+    (image_bomb(), "dimensions are too large"),
 ])  # fmt: skip
 def test_a_bad_photo_refuses_the_registration_and_stores_nothing(app, logged_in, data, message):
     before = stored_files(app)
