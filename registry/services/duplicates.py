@@ -80,6 +80,12 @@ class Candidate:
     def reason_labels(self) -> tuple[str, ...]:
         return tuple(dedupe.REASON_LABELS[reason] for reason in self.reasons)
 
+    @property
+    def needs_a_look(self) -> bool:
+        """Likely, or likely on its own but sharing the likelihood with other records (the person
+        may be registered twice already): either stops a registration until the officer looked."""
+        return self.likely or "other_matches" in self.reasons
+
 
 def identity(*, given_names: str = "", family_name: str = "", other_names: str = "", sex: str = "unknown",
              date_of_birth: date | None = None, dob_precision: str | None = None, nationality: str = "",

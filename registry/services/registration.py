@@ -376,15 +376,15 @@ def register(
 
 
 def _check_duplicates(actor: User, data: RegistrationData) -> dict[int, int]:
-    """Candidates of each household person. While a likely one is not acknowledged, refuse with
-    PossibleDuplicates listing every candidate not acknowledged (possible ones too: the officer
-    sees the whole picture). Returns acknowledged candidate id -> the index of the household
-    person it was found for."""
+    """Candidates of each household person. While one that needs a look (likely, alone or shared
+    with other records) is not acknowledged, refuse with PossibleDuplicates listing every
+    candidate not acknowledged (possible ones too: the officer sees the whole picture).
+    Returns acknowledged candidate id -> the index of the household person it was found for."""
     people: list[PersonFields] = [data, *data.members]
     results = duplicates.check_household(actor, [identity_of(person) for person in people])
     acknowledged = set(data.acknowledged_candidates or ()) | set(data.flagged_candidates)
     pending = [[c for c in candidates if c.person_id not in acknowledged] for candidates in results]
-    if any(candidate.likely for candidates in pending for candidate in candidates):
+    if any(candidate.needs_a_look for candidates in pending for candidate in candidates):
         raise PossibleDuplicates(
             N_("This person may be registered already: look at the possible matches below."),
             candidates=pending,  # type: ignore[arg-type]

@@ -276,3 +276,14 @@ def test_find_duplicates_computes_the_keys_of_people_registered_before_them(app,
         pair = db.session.scalars(db.select(DuplicatePair)).one()
         assert {pair.person_id, pair.other_person_id} == {first.person_id, second.person_id}
         assert count(PersonMatchKey) > 0
+
+
+def test_a_person_registered_twice_already_still_stops_the_registration(app, logged_in, officer, other_officer,
+                                                                        register):  # fmt: skip
+    # Two records share the likelihood (neither is "likely" against the other): still a look first.
+    register(other_officer, **HASSAN)
+    register(officer, **{**HASSAN, "given_names": "Mohamed Aly"})
+    response = logged_in.submit(FORM, form_for())
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert page.count('<tr class="candidate') == 2 and "Other registered people match as well" in page
