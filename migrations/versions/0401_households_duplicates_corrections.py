@@ -6,7 +6,7 @@ imports application code. Columns are added to person and case_file without rebu
 so the triggers of 0701 stay in place.
 
 Revision ID: 0401
-Revises: 0701
+Revises: 0601
 Create Date: 2026-11-28 08:28:56.281952
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0401'
-down_revision = '0701'
+down_revision = '0601'
 branch_labels = None
 depends_on = None
 
