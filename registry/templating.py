@@ -90,6 +90,15 @@ def show_date(value: date | None) -> str:
     return format_date(value, "medium") if value else ""
 
 
+def show_birth_date(value: date | None, precision: str | None) -> str:
+    """A date of birth only as precise as it is known: "10 Mar 1991 (Exact date)", but
+    "1991 (Year only)" or "1991 (Estimated)" when only the year means anything."""
+    if not value:
+        return ""
+    shown = show_date(value) if precision in (None, "exact") else format_date(value, "yyyy")
+    return f"{shown} ({label_of('dob_precision', precision)})" if precision else shown
+
+
 def show_datetime(value: datetime | None) -> str:
     return format_datetime(value, "medium") if value else ""
 
@@ -108,6 +117,7 @@ def init_app(app: Flask) -> None:
         interface_languages=interface_languages,
         text_direction=text_direction,
         endonym=endonym,
+        show_birth_date=show_birth_date,
     )
     app.jinja_env.filters.update(
         show_date=show_date, show_datetime=show_datetime, show_number=show_number,

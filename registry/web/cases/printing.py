@@ -41,6 +41,7 @@ from registry.templating import (
     endonym,
     label_of,
     language_of,
+    show_birth_date,
     show_date,
     show_datetime,
     today,
@@ -108,7 +109,7 @@ def _photo(person: Person) -> bytes | None:
 def _dob(person: Person) -> str:
     if not person.date_of_birth:
         return _("Not known")
-    return f"{show_date(person.date_of_birth)} ({label_of('dob_precision', person.dob_precision)})"
+    return show_birth_date(person.date_of_birth, person.dob_precision)
 
 
 def _name(person: Person) -> str:
@@ -275,15 +276,16 @@ def summary_data(case: Case, printed_by: User, *, verify: str = "",
 
 
 def household_section(case: Case) -> ListSection:
-    """The people the case covers, the head first: name, relationship, sex, birth, nationality."""
+    """The people the case covers, the head first: name, relationship, sex, birth, nationality, needs."""
     members = sorted(case.members, key=lambda m: m.relationship_to_head != Relationship.HEAD)
     return ListSection(
         _("Household"),
-        [_("Name"), _("Relationship"), _("Sex"), _("Date of birth"), _("Nationality")],
+        [_("Name"), _("Relationship"), _("Sex"), _("Date of birth"), _("Nationality"), _("Protection needs")],
         [(_name(m.person), label_of("relationship", m.relationship_to_head),
-          label_of("sex", m.person.sex), _dob(m.person), country_of(m.person.nationality))
+          label_of("sex", m.person.sex), _dob(m.person), country_of(m.person.nationality),
+          ", ".join(label_of("vulnerability", row.code) for row in m.person.vulnerability_rows))
          for m in members],
-        [None, 32 * MM, 18 * MM, 38 * MM, 30 * MM],
+        [None, 26 * MM, 16 * MM, 34 * MM, 24 * MM, 34 * MM],
         _("No other member registered with this case."),
     )
 
