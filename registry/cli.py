@@ -218,6 +218,49 @@ def demo_command() -> None:
         click.echo(f"  {username:<18} {_(description)}")
 
 
+@registry_cli.command("backup")
+@click.argument("path", type=click.Path(file_okay=False, path_type=str))
+def backup_command(path: str) -> None:
+    """Copy the SQLite database (online, while the registry runs) and the photos into PATH, a new folder."""
+    from registry.services import backup
+
+    try:
+        report = backup.backup(current_app.config["SQLALCHEMY_DATABASE_URI"],
+                               current_app.config["UPLOAD_FOLDER"], path)  # fmt: skip
+    except DomainError as error:
+        _fail(error)
+    click.echo(_("Backup written to %(path)s: schema %(revision)s, %(people)s people, %(cases)s cases, "
+                 "%(photos)s photos.", path=str(report.folder), revision=report.revision or "-",
+                 people=report.rows.get("person", 0), cases=report.rows.get("case_file", 0),
+                 photos=report.photos))  # fmt: skip
+    for name in report.missing_photos:
+        click.echo(_("Photo named by the database but not found: %(name)s", name=name), err=True)
+
+
+@registry_cli.command("restore")
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=str))
+@click.option("--yes", is_flag=True, help="Do not ask: replace the database without confirmation.")
+def restore_command(path: str, yes: bool) -> None:
+    """Replace the SQLite database with the backup in PATH (checked first) and put back its photos."""
+    from registry.services import backup
+
+    db.session.remove()
+    if not yes:
+        click.confirm(_("Every change made since the backup will be lost. Stop the server first. "
+                        "Replace the database?"), abort=True)  # fmt: skip
+    db.engine.dispose()
+    try:
+        report = backup.restore(current_app.config["SQLALCHEMY_DATABASE_URI"],
+                                current_app.config["UPLOAD_FOLDER"], path)  # fmt: skip
+    except DomainError as error:
+        _fail(error)
+    click.echo(_("Restored from %(path)s: schema %(revision)s, %(people)s people, %(cases)s cases, "
+                 "%(photos)s photos. Run `flask registry init` if this version of the registry is newer.",
+                 path=str(report.folder), revision=report.revision or "-",
+                 people=report.rows.get("person", 0), cases=report.rows.get("case_file", 0),
+                 photos=report.photos))  # fmt: skip
+
+
 @registry_cli.command("workflow-diagram")
 def workflow_diagram_command() -> None:
     """Print the case workflow as a Mermaid state diagram, drawn from the transition table."""
