@@ -204,7 +204,7 @@ def demo_command() -> None:
     """Load demo border points, accounts and about fifty people. Idempotent."""
     from registry import demo
 
-    if current_app.config["REGISTRY"].ENV == "production":
+    if current_app.config["REGISTRY"].looks_like_production:
         click.echo(_("Refused: demo data is never loaded into a production registry."), err=True)
         sys.exit(1)
     created = demo.load()
@@ -301,7 +301,7 @@ def generate_command(people: int, border_points: tuple[str, ...], years: float, 
     """Fill the database with synthetic people and cases (benchmarks; refused in production)."""
     from registry import synthetic
 
-    if current_app.config["REGISTRY"].ENV == "production":
+    if current_app.config["REGISTRY"].looks_like_production:
         click.echo(_("Refused: synthetic data is never loaded into a production registry."), err=True)
         sys.exit(1)
     try:

@@ -12,6 +12,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext
 from flask_login import current_user, logout_user
 from sqlalchemy import select
+from werkzeug.exceptions import ClientDisconnected
 
 from registry import access
 from registry.extensions import db, login_manager
@@ -107,6 +108,23 @@ class SessionInterface(SecureCookieSessionInterface):
         )
 
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def refuse_cut_off_bodies() -> None:
+    """A form whose body stopped short of its announced length is refused whole.
+
+    gunicorn hands the application what arrived before a dropped connection, and the form parser
+    reads it as if complete: "given_names=Jean-Pi" would be registered as "Jean-Pi". Reading the
+    body first (at most MAX_CONTENT_LENGTH, kept for the form parser) and counting it closes that.
+    """
+    if request.mimetype not in FORM_TYPES or not request.content_length:
+        return
+    received = len(request.get_data(cache=True))
+    if received < request.content_length:
+        raise ClientDisconnected()
+
+
 def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"
@@ -116,6 +134,8 @@ def init_app(app: Flask) -> None:
     def unauthorized() -> Response:
         flash(gettext("Log in to see this page."), "info")
         return redirect(url_for("auth.login"))
+
+    app.before_request(refuse_cut_off_bodies)
 
     @app.before_request
     def _session_is_permanent() -> None:
