@@ -121,3 +121,41 @@ def test_pages_are_served_when_the_rate_limit_store_is_down(app_factory, officer
     statuses = [client.get("/login", environ_base={"REMOTE_ADDR": "10.3.3.3"}).status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     app_factory()  # the limiter is one object: bound again with the suite's settings (no limits)
+
+
+def test_the_case_list_reads_without_holding_the_write_lock_and_is_still_audited(app, browser, officer,
+                                                                                 register, monkeypatch):  # fmt: skip
+    """On SQLite every request used to take the one write lock at its first query and keep it
+    until its end: fifty officers' list pages went one at a time."""
+    from registry.models import AuditEntry
+    from registry.services import cases as case_service
+
+    with app.app_context():
+        url = db.engine.url
+    if url.get_backend_name() != "sqlite":
+        pytest.skip("SQLite's single write lock")
+    register(officer)
+    real = case_service.list_cases
+    others_could_write: list[bool] = []
+
+    def list_cases(*args, **kwargs):  # type: ignore[no-untyped-def]
+        result = real(*args, **kwargs)
+        other = sqlite3.connect(url.database, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            others_could_write.append(True)
+        except sqlite3.OperationalError:
+            others_could_write.append(False)
+        finally:
+            other.close()
+        return result
+
+    monkeypatch.setattr(case_service, "list_cases", list_cases)
+    browser.login("officer.mny")
+    page = browser.get("/cases")
+    assert page.status_code == 200 and "Ndayishimiye" in page.get_data(as_text=True)
+    assert others_could_write == [True]
+    with app.app_context():
+        actions = list(db.session.scalars(db.select(AuditEntry.action).order_by(AuditEntry.seq)))
+    assert actions[-1] == "case_list"
