@@ -79,7 +79,7 @@ def prepare(url: str, people: int, officers: int) -> None:
 
     app = pages.make_app(url)
     with app.app_context():
-        built = pages._is_built(people)
+        built = _is_built(people)
         db.engine.dispose()  # the file may be replaced below
     if not built:
         print(f"building a registry of {people:,} people (a few minutes a million)...", flush=True)
@@ -91,6 +91,23 @@ def prepare(url: str, people: int, officers: int) -> None:
                 accounts.create_user(username, PASSWORD, "officer", [point])
         db.session.commit()
         db.engine.dispose()
+
+
+def _is_built(people: int) -> bool:
+    """The newest schema and at least `people` people: a run adds the people it registers."""
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from flask import current_app
+    from sqlalchemy import func, select
+
+    from registry.extensions import db
+    from registry.models import Person
+
+    config = current_app.extensions["migrate"].migrate.get_config()
+    with db.engine.connect() as connection:
+        if MigrationContext.configure(connection).get_current_revision() != ScriptDirectory.from_config(config).get_current_head():
+            return False
+    return people <= (db.session.scalar(select(func.count()).select_from(Person)) or 0) < people * 1.01 + 1000
 
 
 def serve(url: str, port: int, workers: int | None) -> subprocess.Popen[bytes]:
