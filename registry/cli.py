@@ -195,7 +195,7 @@ def demo_command() -> None:
     """Load demo border points, accounts and about fifty people. Idempotent."""
     from registry import demo
 
-    if current_app.config["REGISTRY"].ENV == "production":
+    if current_app.config["REGISTRY"].looks_like_production:
         click.echo(_("Refused: demo data is never loaded into a production registry."), err=True)
         sys.exit(1)
     created = demo.load()
@@ -207,6 +207,49 @@ def demo_command() -> None:
     click.echo(_("Demo accounts (password for all: %(password)s):", password=demo.PASSWORD))
     for username, description in demo.ACCOUNTS_SUMMARY:
         click.echo(f"  {username:<18} {_(description)}")
+
+
+@registry_cli.command("backup")
+@click.argument("path", type=click.Path(file_okay=False, path_type=str))
+def backup_command(path: str) -> None:
+    """Copy the SQLite database (online, while the registry runs) and the photos into PATH, a new folder."""
+    from registry.services import backup
+
+    try:
+        report = backup.backup(current_app.config["SQLALCHEMY_DATABASE_URI"],
+                               current_app.config["UPLOAD_FOLDER"], path)  # fmt: skip
+    except DomainError as error:
+        _fail(error)
+    click.echo(_("Backup written to %(path)s: schema %(revision)s, %(people)s people, %(cases)s cases, "
+                 "%(photos)s photos.", path=str(report.folder), revision=report.revision or "-",
+                 people=report.rows.get("person", 0), cases=report.rows.get("case_file", 0),
+                 photos=report.photos))  # fmt: skip
+    for name in report.missing_photos:
+        click.echo(_("Photo named by the database but not found: %(name)s", name=name), err=True)
+
+
+@registry_cli.command("restore")
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=str))
+@click.option("--yes", is_flag=True, help="Do not ask: replace the database without confirmation.")
+def restore_command(path: str, yes: bool) -> None:
+    """Replace the SQLite database with the backup in PATH (checked first) and put back its photos."""
+    from registry.services import backup
+
+    db.session.remove()
+    if not yes:
+        click.confirm(_("Every change made since the backup will be lost. Stop the server first. "
+                        "Replace the database?"), abort=True)  # fmt: skip
+    db.engine.dispose()
+    try:
+        report = backup.restore(current_app.config["SQLALCHEMY_DATABASE_URI"],
+                                current_app.config["UPLOAD_FOLDER"], path)  # fmt: skip
+    except DomainError as error:
+        _fail(error)
+    click.echo(_("Restored from %(path)s: schema %(revision)s, %(people)s people, %(cases)s cases, "
+                 "%(photos)s photos. Run `flask registry init` if this version of the registry is newer.",
+                 path=str(report.folder), revision=report.revision or "-",
+                 people=report.rows.get("person", 0), cases=report.rows.get("case_file", 0),
+                 photos=report.photos))  # fmt: skip
 
 
 @registry_cli.command("workflow-diagram")
@@ -249,7 +292,7 @@ def generate_command(people: int, border_points: tuple[str, ...], years: float, 
     """Fill the database with synthetic people and cases (benchmarks; refused in production)."""
     from registry import synthetic
 
-    if current_app.config["REGISTRY"].ENV == "production":
+    if current_app.config["REGISTRY"].looks_like_production:
         click.echo(_("Refused: synthetic data is never loaded into a production registry."), err=True)
         sys.exit(1)
     try:

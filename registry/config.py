@@ -43,6 +43,13 @@ class Settings:
     ENV: str = "development"  # "production" refuses demo data
     LANGUAGES: tuple[str, ...] = ("en", "fr", "sw")
 
+    @property
+    def looks_like_production(self) -> bool:
+        """Declared production, or configured as only a server behind HTTPS is: demo accounts with a
+        published password must never reach such a registry, whatever REGISTRY_ENV says."""
+        return self.ENV == "production" or self.COOKIE_SECURE or self.TRUSTED_PROXIES > 0 or (
+            self.BASE_URL.startswith("https://"))
+
     @classmethod
     def from_environment(cls, environ: dict[str, str] | None = None) -> Settings:
         environ = dict(os.environ if environ is None else environ)
@@ -97,6 +104,12 @@ def flask_config(settings: Settings, instance_path: Path) -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_SSL_STRICT": settings.COOKIE_SECURE,
         "RATELIMIT_STORAGE_URI": settings.RATELIMIT_STORAGE_URI,
+        # Several registries (or test runs) may share one Redis: their counts stay apart.
+        "RATELIMIT_KEY_PREFIX": "registry",
+        # Redis down must not take the registry down: each worker counts in memory meanwhile,
+        # and goes back to Redis when it answers again.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": not settings.RATELIMIT_STORAGE_URI.startswith("memory://"),
+        "RATELIMIT_SWALLOW_ERRORS": not settings.RATELIMIT_STORAGE_URI.startswith("memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": settings.TIMEZONE,

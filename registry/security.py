@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import time
 
-from flask import Flask, Response, current_app, flash, redirect, request, session, url_for
+from flask import Flask, Response, current_app, flash, g, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext
 from flask_login import current_user, logout_user
 from sqlalchemy import select
+from werkzeug.exceptions import ClientDisconnected
 
 from registry import access
 from registry.extensions import db, login_manager
 from registry.models import User
+from registry.models.base import READ_ONLY
 
 # The only endpoints reachable without logging in (derived from the access matrix).
 PUBLIC_ENDPOINTS = access.PUBLIC_ENDPOINTS
@@ -107,6 +109,38 @@ class SessionInterface(SecureCookieSessionInterface):
         )
 
 
+# Pages that only read (and record that they were seen): on SQLite they read in a snapshot that
+# never waits for, nor holds, the database's one write lock; their audit rows are written after,
+# in a short transaction of their own (see services/audit.commit_snapshot). Any other request's
+# transaction takes the write lock when it begins (models/base.py).
+SNAPSHOT_PAGES = frozenset({"cases.index", "cases.show", "cases.summary_pdf", "workflow.queue",
+                            "workflow.my_cases", "registrations.new"})  # fmt: skip
+
+
+def read_in_a_snapshot() -> None:
+    if (request.method in ("GET", "HEAD") and request.endpoint in SNAPSHOT_PAGES
+            and db.engine.dialect.name == "sqlite"):  # fmt: skip
+        g.registry_snapshot = True
+        db.session.connection(execution_options={READ_ONLY: True})
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def refuse_cut_off_bodies() -> None:
+    """A form whose body stopped short of its announced length is refused whole.
+
+    gunicorn hands the application what arrived before a dropped connection, and the form parser
+    reads it as if complete: "given_names=Jean-Pi" would be registered as "Jean-Pi". Reading the
+    body first (at most MAX_CONTENT_LENGTH, kept for the form parser) and counting it closes that.
+    """
+    if request.mimetype not in FORM_TYPES or not request.content_length:
+        return
+    received = len(request.get_data(cache=True))
+    if received < request.content_length:
+        raise ClientDisconnected()
+
+
 def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"
@@ -116,6 +150,9 @@ def init_app(app: Flask) -> None:
     def unauthorized() -> Response:
         flash(gettext("Log in to see this page."), "info")
         return redirect(url_for("auth.login"))
+
+    app.before_request(refuse_cut_off_bodies)
+    app.before_request(read_in_a_snapshot)  # before the user is loaded: that is the first query
 
     @app.before_request
     def _session_is_permanent() -> None:

@@ -6,6 +6,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import delete, func, select, text
 
@@ -17,7 +18,7 @@ from registry.domain.reference import is_country
 from registry.domain.vocabulary import CaseStatus, Role
 from registry.extensions import db
 from registry.models import BorderPoint, Case, FailedLogin, Partner, User
-from registry.models.base import utcnow
+from registry.models.base import READ_ONLY, utcnow
 from registry.services import audit
 from registry.services.passwords import hash_password, verify_password
 
@@ -273,18 +274,24 @@ def _serialise_attempts(username: str) -> None:
         db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": username})
 
 
-def _refuse_if_throttled(username: str, ip_address: str | None, limits: LoginLimits) -> None:
+def _failures(reader: Any, username: str, ip_address: str | None, limits: LoginLimits) -> tuple[int, int]:
+    """Failed attempts within the window, on this account and from this address."""
     since = _since(limits)
-    per_account = db.session.scalar(
+    per_account = reader.scalar(
         select(func.count()).select_from(FailedLogin)
         .where(FailedLogin.username == username, FailedLogin.at >= since)
     ) or 0  # fmt: skip
     per_address = 0
     if ip_address:
-        per_address = db.session.scalar(
+        per_address = reader.scalar(
             select(func.count()).select_from(FailedLogin)
             .where(FailedLogin.ip_address == ip_address, FailedLogin.at >= since)
         ) or 0  # fmt: skip
+    return per_account, per_address
+
+
+def _refuse_if_throttled(username: str, ip_address: str | None, limits: LoginLimits) -> None:
+    per_account, per_address = _failures(db.session, username, ip_address, limits)
     if per_account >= limits.per_account or per_address >= limits.per_address:
         audit.record("login_throttled", actor=None, actor_username=username, ip_address=ip_address,
                      details={"by": "account" if per_account >= limits.per_account else "address"})  # fmt: skip
@@ -299,6 +306,24 @@ def _count_failure(username: str, ip_address: str | None, reason: str) -> None:
                  details={"step": reason})  # fmt: skip
 
 
+def _password_matches(name: str, password: str, ip_address: str | None, limits: LoginLimits) -> str | None:
+    """Check the password before the transaction that counts the attempt begins: the hash it
+    matched, "" when it did not, None when the attempt is throttled and was not checked.
+
+    The hash is slow on purpose (argon2). On SQLite that transaction holds the database's one
+    write lock, so hashing inside it made every officer's request wait behind every login: 500
+    logins at once kept the registry locked for minutes. Read from a snapshot, no lock is held;
+    an account or address already throttled is not hashed at all (the transaction refuses it).
+    """
+    with db.engine.connect().execution_options(**{READ_ONLY: True}) as snapshot:
+        per_account, per_address = _failures(snapshot, name, ip_address, limits)
+        password_hash = snapshot.scalar(select(User.password_hash).where(User.username == name))
+        snapshot.rollback()
+    if per_account >= limits.per_account or per_address >= limits.per_address:
+        return None
+    return password_hash if verify_password(password_hash, password) else ""
+
+
 def authenticate(username: str, password: str, ip_address: str | None,
                  limits: LoginLimits = LoginLimits()) -> User | None:  # fmt: skip
     """The active user with these credentials, or None; TooManyAttempts when throttled.
@@ -307,10 +332,14 @@ def authenticate(username: str, password: str, ip_address: str | None,
     agrees. Throttling one account never locks out another.
     """
     name = username.strip().lower()[:80]
+    matched = _password_matches(name, password, ip_address, limits)
     _serialise_attempts(name)
     _refuse_if_throttled(name, ip_address, limits)
     user = db.session.scalar(select(User).where(User.username == name))
-    valid = verify_password(user.password_hash if user else None, password)
+    if matched is None:  # the throttle's window ended in between: checked here, rarely
+        matched = user.password_hash if user and verify_password(user.password_hash, password) else ""
+    # A password changed in between is the new one: the hash checked must still be the account's.
+    valid = bool(matched) and user is not None and user.password_hash == matched
     if user is None or not valid or not user.active:
         _count_failure(name, ip_address, "password")
         return None

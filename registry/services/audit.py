@@ -165,6 +165,23 @@ def _chain_pending_entries(session: Session) -> None:
     session.flush()
 
 
+def commit_snapshot(session: Session) -> None:
+    """End a transaction that only read, then write what it recorded in a transaction of its own.
+
+    A read snapshot cannot become a write on SQLite once another writer has committed since it
+    began (SQLITE_BUSY_SNAPSHOT, whatever the busy timeout): its audit rows are chained in a new
+    transaction instead, which waits its turn for the write lock and holds it for a moment.
+    """
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("a page read in a snapshot changed data: remove it from SNAPSHOT_PAGES")
+    pending: list[AuditEntry] = session.info.pop(PENDING, [])
+    session.commit()
+    if pending:
+        session.begin()
+        session.info[PENDING] = pending
+        session.commit()
+
+
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_pending_entries(session: Session, previous: SessionTransaction) -> None:
     # What a rolled-back transaction recorded did not happen (refusals are recorded again after).

@@ -6,7 +6,6 @@ from dataclasses import replace
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from wtforms import Field
 
@@ -14,7 +13,6 @@ from registry.domain.errors import Forbidden, InvalidDetails, PossibleDuplicates
 from registry.domain.i18n import N_
 from registry.errors import rerender_on_csrf_error, translated
 from registry.extensions import db
-from registry.models import Case
 from registry.services import duplicates, registration
 from registry.services.cases import list_border_points
 from registry.templating import today
@@ -102,7 +100,7 @@ def new() -> Response | tuple[str, int] | str:
     except IntegrityError:
         # The same form sent twice at once: the other request created the case.
         db.session.rollback()
-        case = db.session.scalar(select(Case).where(Case.submission_id == data.submission_id))
+        case = registration.case_of_submission(data.submission_id)
         if case is None:
             raise
     flash(_("Registered. Case number %(case_number)s.", case_number=case.case_number), "success")

@@ -1,0 +1,108 @@
+"""The main pages ask the database a fixed number of questions, however many rows they show:
+no query per case, per event, per note or per document (N+1), which at a million people and fifty
+officers is what makes a page slow."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import event, update
+
+from registry.extensions import db
+from registry.models import Case, User
+from registry.services import workflow
+from registry.services.registration import DocumentData
+
+
+@contextmanager
+def counting(app) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def queries(app, browser, url: str) -> int:  # type: ignore[no-untyped-def]
+    browser.get(url)  # warm: caches of reference lists are filled once per process
+    with counting(app) as statements:
+        response = browser.get(url)
+    assert response.status_code == 200, url
+    return len(statements)
+
+
+def make_cases(register: Callable, officer, count: int, start: int = 0) -> list:  # type: ignore[no-untyped-def,type-arg]
+    return [register(officer, given_names=f"Person{start + i}", family_name="Niyonzima",
+                     documents=(DocumentData("passport", f"PA{start + i:06d}", "BDI"),))
+            for i in range(count)]  # fmt: skip
+
+
+def busy(app, cases, officer, supervisor, today) -> None:  # type: ignore[no-untyped-def]
+    """Give every case something for each section of the queue and the officer's list."""
+    with app.app_context():
+        acting = db.session.get(User, officer.id)
+        for index, case in enumerate(cases):
+            if index % 2:
+                current = db.session.scalar(db.select(Case).filter_by(case_number=case.case_number))
+                workflow.transition(acting, case.case_number, "screening", current.version,
+                                    {"fear_of_return": "no"}, None, today)  # fmt: skip
+            workflow.add_follow_up(acting, case.case_number, "Call the embassy", today, today)
+        db.session.execute(update(Case).values(status_changed_at=datetime.now(UTC) - timedelta(days=60)))
+        db.session.commit()
+
+
+@pytest.mark.parametrize("url", ["/cases", "/cases?q=Niyonzima", "/cases?status=registered",
+                                 "/my-cases"])  # fmt: skip
+def test_officer_lists_ask_as_many_questions_for_two_rows_as_for_a_full_page(
+        app, browser, officer, supervisor, register, today, url):  # fmt: skip
+    busy(app, make_cases(register, officer, 2), officer, supervisor, today)
+    browser.login("officer.mny")
+    few = queries(app, browser, url)
+    busy(app, make_cases(register, officer, 23, start=2), officer, supervisor, today)
+    many = queries(app, browser, url)
+    page = browser.get(url).get_data(as_text=True)
+    assert page.count("Person2") >= 1 and page.count("Person24") >= 1  # the rows are really shown
+    assert many == few
+
+
+@pytest.mark.parametrize("url", ["/queue", "/dashboard", "/cases"])
+def test_supervisor_pages_ask_as_many_questions_for_two_cases_as_for_many(
+        app, browser, officer, supervisor, register, today, url):  # fmt: skip
+    busy(app, make_cases(register, officer, 2), officer, supervisor, today)
+    browser.login("supervisor.mny")
+    few = queries(app, browser, url)
+    busy(app, make_cases(register, officer, 23, start=2), officer, supervisor, today)
+    many = queries(app, browser, url)
+    assert many == few
+
+
+def test_the_case_page_asks_as_many_questions_for_a_long_history_as_for_a_short_one(
+        app, browser, officer, supervisor, register, today):  # fmt: skip
+    short, long = make_cases(register, officer, 2)
+    with app.app_context():
+        acting = db.session.get(User, officer.id)
+        # One of each on the short history (a kind of row absent is a query not needed).
+        for case, notes in ((short, 1), (long, 8)):
+            for number in range(notes):
+                workflow.add_note(acting, case.case_number, f"Visit {number}", False)
+                workflow.add_follow_up(acting, case.case_number, f"Task {number}", today, today)
+            current = db.session.scalar(db.select(Case).filter_by(case_number=case.case_number))
+            workflow.transition(acting, case.case_number, "screening", current.version,
+                                {"fear_of_return": "no"}, None, today)  # fmt: skip
+        db.session.commit()
+    browser.login("officer.mny")
+    few = queries(app, browser, f"/cases/{short.case_number}")
+    many = queries(app, browser, f"/cases/{long.case_number}")
+    page = browser.get(f"/cases/{long.case_number}").get_data(as_text=True)
+    assert "Visit 7" in page and "Task 7" in page
+    assert many == few
