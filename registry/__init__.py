@@ -7,7 +7,7 @@ from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 
 from registry.config import Settings, flask_config
 
@@ -93,3 +93,23 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (main, auth, account, registrations, cases, workflow, dashboard, admin,
                       rights, audit):
         app.register_blueprint(blueprint)
+    _register_api(app)
+
+
+def _register_api(app: Flask) -> None:
+    """The JSON API: bearer tokens instead of sessions, so no CSRF token; limits per token."""
+    from flask import g
+
+    from registry.api.views import bp as api
+    from registry.extensions import csrf, limiter
+
+    def per_token() -> str:
+        token = g.get("api_token")
+        return f"api-token:{token.id}" if token is not None else f"api-address:{request.remote_addr}"
+
+    def api_limit() -> str:
+        return str(app.config["REGISTRY"].API_RATE_LIMIT)
+
+    csrf.exempt(api)
+    limiter.limit(api_limit, key_func=per_token)(api)
+    app.register_blueprint(api)

@@ -1,5 +1,6 @@
 """SQLAlchemy 2.0 typed models, one file per aggregate."""
 
+from registry.models.api import ApiToken, IdempotentRequest
 from registry.models.audit import AuditChainHead, AuditEntry
 from registry.models.base import Base
 from registry.models.border_point import BorderPoint
@@ -12,6 +13,7 @@ from registry.models.user import User, user_border_point
 from registry.models.workflow import CaseNote, FollowUp
 
 __all__ = [
+    "ApiToken",
     "AuditChainHead",
     "AuditEntry",
     "Base",
@@ -27,6 +29,7 @@ __all__ = [
     "DataTransfer",
     "FailedLogin",
     "FollowUp",
+    "IdempotentRequest",
     "IdentityDocument",
     "MonthlyFigure",
     "Partner",

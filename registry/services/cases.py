@@ -304,6 +304,41 @@ def require_in_scope(actor: User, case_number: str) -> None:
         raise case_not_found(case_number)
 
 
+def person_not_found(person_id: object) -> NotFound:
+    return NotFound(N_("No person %(person_id)s among your border points."),
+                    params={"person_id": str(person_id)[:20]})  # fmt: skip
+
+
+def require_person_in_scope(actor: User, person_id: object) -> None:
+    """NotFound unless the person is a member of a case among the actor's border points."""
+    if not isinstance(person_id, int):
+        raise person_not_found(person_id)
+    found = db.session.scalar(
+        select(CaseMember.id)
+        .join(Case, Case.id == CaseMember.case_id)
+        .where(CaseMember.person_id == person_id,
+               Case.border_point_id.in_(actor.border_point_scope()))  # fmt: skip
+        .limit(1)
+    )
+    if found is None:
+        raise person_not_found(person_id)
+
+
+def case_of_person(actor: User, person_id: int) -> Case:
+    """The case (among the actor's border points) that covers the person; NotFound otherwise."""
+    case_number = db.session.scalar(
+        select(Case.case_number)
+        .join(CaseMember, CaseMember.case_id == Case.id)
+        .where(CaseMember.person_id == person_id,
+               Case.border_point_id.in_(actor.border_point_scope()))  # fmt: skip
+        .order_by(Case.id)
+        .limit(1)
+    )
+    if case_number is None:
+        raise person_not_found(person_id)
+    return get_case(actor, case_number)
+
+
 def open_case(actor: User, case_number: str, *, purpose: str, ip_address: str | None,
               details: dict[str, object] | None = None) -> Case:  # fmt: skip
     """Load a case for viewing or printing and record that the actor saw the person's data."""
