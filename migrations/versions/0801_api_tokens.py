@@ -1,7 +1,7 @@
 """api: bearer tokens and the answers kept for Idempotency-Key retries
 
 Revision ID: 0801
-Revises: 0701
+Revises: 0401
 Create Date: 2026-11-28 08:45:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0801'
-down_revision = '0701'
+down_revision = '0401'
 branch_labels = None
 depends_on = None
 

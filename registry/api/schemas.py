@@ -110,12 +110,15 @@ class RegistrationOut(Answer):
 
 
 class DuplicateCandidate(Answer):
-    """A likely earlier registration. Outside the caller's border points: only these fields."""
+    """A likely earlier registration of one of the people sent. Outside the caller's border
+    points only the case number, border point, score and reasons are given."""
 
+    for_person: int = Field(description="Whom it may be: 0 the person registered, n household member n-1.")
     case_number: str
     border_point: str
     score: float
-    reasons: list[str]
+    reasons: list[str] = Field(description="Codes: same_document, similar_names, ...")
+    why: list[str] = Field(description="The reasons in words, in the caller's language.")
     given_names: str | None = None
     family_name: str | None = None
     date_of_birth: date | None = None

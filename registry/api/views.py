@@ -18,7 +18,7 @@ from registry.api import idempotency, openapi, problems, registrations, schemas,
 from registry.api.auth import token_id
 from registry.api.openapi import PDF, operation, path_parameter
 from registry.documents.case_summary import CaseSummary
-from registry.domain.errors import InvalidDetails, StaleVersion
+from registry.domain.errors import InvalidDetails, PossibleDuplicates, StaleVersion
 from registry.domain.i18n import N_
 from registry.domain.workflow import find_transition
 from registry.extensions import db
@@ -156,16 +156,17 @@ def register() -> Response:
     if claim.replay is not None:
         return claim.replay
     user = actor()
-    if not data.confirm_new:
-        candidates = registrations.likely_duplicates(user, data)
-        if candidates:
-            return problems.problem(
-                409, gettext("This person may already be registered. Check the candidates; send "
-                             "\"confirm_new\": true to register them anyway."),
-                type_=problems.DUPLICATES, title=gettext("Likely duplicates"),
-                candidates=[candidate.model_dump(mode="json", exclude_none=True) for candidate in candidates],
-            )  # fmt: skip
-    case = registrations.register(user, data, today=today(), timezone=timezone(), ip_address=client_ip())
+    try:
+        case = registrations.register(user, data, today=today(), timezone=timezone(), ip_address=client_ip())
+    except PossibleDuplicates as error:
+        db.session.rollback()
+        candidates = registrations.candidates_of(error)
+        return problems.problem(
+            409, gettext("These people may already be registered. Check the candidates; send "
+                         "\"confirm_new\": true to register them anyway."),
+            type_=problems.DUPLICATES, title=gettext("Likely duplicates"),
+            candidates=[candidate.model_dump(mode="json", exclude_none=True) for candidate in candidates],
+        )  # fmt: skip
     location = url_for("api.get_case", case_number=case.case_number)
     body = schemas.RegistrationOut(case_number=case.case_number, status=case.status, version=case.version,
                                    person_id=case.principal_id, members=len(case.members), url=location)  # fmt: skip

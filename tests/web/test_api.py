@@ -84,6 +84,12 @@ def registration(**fields: Any) -> dict[str, Any]:
     return body
 
 
+def registration_document() -> Any:
+    from registry.services.registration import DocumentData
+
+    return DocumentData(type="national_id", number="BI-123 456", issuing_country="BDI")
+
+
 def count(app: Flask, model: Any, *where: Any) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
@@ -270,11 +276,13 @@ def test_keys_are_per_token_and_forgotten_after_a_day(app, api_as, officer, make
     key = {"Idempotency-Key": "shared-key"}
     first, second = api_as(officer), api_as(officer)
     assert first.post("/registrations", registration(), headers=key).status_code == 201
-    assert second.post("/registrations", registration(given_names="Other"), headers=key).status_code == 201
+    other = registration(given_names="Other", confirm_new=True)
+    assert second.post("/registrations", other, headers=key).status_code == 201
     with app.app_context():
         db.session.execute(update(IdempotentRequest).values(created_at=utcnow() - timedelta(hours=25)))
         db.session.commit()
-    assert first.post("/registrations", registration(given_names="Third"), headers=key).status_code == 201
+    third = registration(given_names="Third", confirm_new=True)
+    assert first.post("/registrations", third, headers=key).status_code == 201
     assert count(app, Case) == 3
 
 
@@ -332,6 +340,54 @@ def test_a_huge_body_is_413(app, officer_api, officer):
     response = officer_api.post("/registrations", data=json.dumps(registration(other_names="x" * 400_000)),
                                 content_type="application/json")  # fmt: skip
     assert_problem(response, 413)
+    assert count(app, Case) == 0
+
+
+def test_likely_duplicates_are_409_with_the_candidates_and_save_nothing(app, officer_api, officer, register):
+    earlier = register(officer, documents=(registration_document(),))
+    body = assert_problem(officer_api.post("/registrations", registration()), 409)
+    assert body["type"].endswith("likely-duplicates")
+    candidate = body["candidates"][0]
+    assert candidate["case_number"] == earlier.case_number and candidate["for_person"] == 0
+    assert candidate["score"] > 0.5 and candidate["reasons"] and candidate["why"]
+    assert candidate["family_name"] == "Ndayishimiye"  # the caller's own border point
+    assert count(app, Case) == 1
+    confirmed = officer_api.post("/registrations", registration(confirm_new=True))
+    assert confirmed.status_code == 201
+    assert count(app, Case) == 2
+
+
+def test_a_candidate_at_another_border_point_shows_no_persons_data(app, api_as, officer, other_officer,
+                                                                   register):  # fmt: skip
+    register(other_officer, documents=(registration_document(),))
+    body = assert_problem(api_as(officer).post("/registrations", registration()), 409)
+    candidate = body["candidates"][0]
+    assert candidate["border_point"] == "KBG"
+    assert set(candidate) == {"for_person", "case_number", "border_point", "score", "reasons", "why"}
+    assert "Ndayishimiye" not in json.dumps(body) and "1990" not in json.dumps(body)
+
+
+def test_a_household_is_registered_as_one_case(app, officer_api, officer):
+    child = {"relationship": "child", "given_names": "Eric", "family_name": "Ndayishimiye", "sex": "male",
+             "date_of_birth": "2018-03-02", "dob_precision": "year", "nationality": "BDI"}  # fmt: skip
+    response = officer_api.post("/registrations", registration(household=[child]))
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert response.get_json()["members"] == 2
+    case = officer_api.get(response.headers["Location"].removeprefix("/api/v1")).get_json()
+    assert [(m["relationship"], m["person"]["given_names"]) for m in case["members"]] == [
+        ("head", "Aline"), ("child", "Eric")]
+
+
+@pytest.mark.parametrize("member, field", [
+    ({"relationship": "head", "given_names": "Eric", "sex": "male", "nationality": "BDI"},
+     "household.0.relationship"),
+    ({"relationship": "child", "given_names": "Eric", "sex": "male"}, "household.0.nationality"),
+    ({"relationship": "child", "given_names": "Eric", "sex": "male", "nationality": "QQQ"},
+     "household.0.nationality"),
+])  # fmt: skip
+def test_a_household_members_error_names_the_member(app, officer_api, officer, member, field):
+    body = assert_problem(officer_api.post("/registrations", registration(household=[member])), 422)
+    assert field in [error["field"] for error in body["errors"]]
     assert count(app, Case) == 0
 
 
