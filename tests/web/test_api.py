@@ -233,6 +233,10 @@ def test_the_openapi_description_is_public_and_built_from_the_schemas(app):
     assert transition["additionalProperties"] is False
     statuses = spec["components"]["schemas"]["CaseStatus"]["enum"]
     assert "return_requested" in statuses and "closed" in statuses
+    # What schemathesis tests (tests/web/test_api_schema.py) is what is served.
+    from registry.api import openapi
+
+    assert spec == json.loads(json.dumps(openapi.describe("/api/v1")))
 
 
 # --------------------------------------------------------------------------------------------
