@@ -56,6 +56,7 @@ _MESSAGES = {
     "string_pattern_mismatch": N_("Not in the expected form."),
 }
 _INVALID = N_("Invalid value.")
+VALIDATION_TITLE = N_("The request's details are invalid")
 
 
 def problem(status: int, detail: str | None = None, *, type_: str = "about:blank",
@@ -89,7 +90,8 @@ def from_domain_error(error: DomainError) -> Response:
         type_ = STALE_VERSION
     elif errors:
         type_ = VALIDATION
-    return problem(error.http_status, translated(error), type_=type_, errors=errors)
+    title = gettext(VALIDATION_TITLE) if type_ == VALIDATION else None
+    return problem(error.http_status, translated(error), type_=type_, title=title, errors=errors)
 
 
 def field_errors(error: ValidationError) -> list[dict[str, str]]:
@@ -104,4 +106,4 @@ def field_errors(error: ValidationError) -> list[dict[str, str]]:
 
 def from_validation_error(error: ValidationError) -> Response:
     return problem(422, gettext("Some details are missing or invalid."), type_=VALIDATION,
-                   errors=field_errors(error))  # fmt: skip
+                   title=gettext(VALIDATION_TITLE), errors=field_errors(error))  # fmt: skip

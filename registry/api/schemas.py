@@ -219,13 +219,7 @@ class CaseListOut(Answer):
     total_is_exact: bool = Field(description="False when `total` is the count limit: there are more.")
 
 
-_case_details: dict[str, Any] = {
-    name: (_detail_type(spec) | None, None) for name, spec in DETAILS.items()
-}
-CaseDetailsOut = create_model("CaseDetailsOut", __base__=Answer, **_case_details)
-
-
-class CaseOut(CaseDetailsOut):  # type: ignore[misc,valid-type]
+class CaseHead(Answer):
     case_number: str
     status: CaseStatus
     pathway: Pathway
@@ -243,6 +237,16 @@ class CaseOut(CaseDetailsOut):  # type: ignore[misc,valid-type]
     consent_date: date | None
     consent_language: str | None
     fear_of_return_cleared: bool
+
+
+# Then every detail the workflow records on a case, by its data-dictionary name.
+CaseWithDetails = create_model(
+    "CaseWithDetails", __base__=CaseHead,
+    **{name: (_detail_type(spec) | None, None) for name, spec in DETAILS.items()},  # type: ignore[call-overload]
+)
+
+
+class CaseOut(CaseWithDetails):  # type: ignore[misc,valid-type]
     person: PersonOut
     members: list[MemberOut]
     timeline: list[EventOut]
@@ -383,3 +387,7 @@ class StatsQuery(Query):
     registered_to: date | None = None
     pathway: Pathway | None = None
     per: Literal["day", "week", "month"] | None = None
+
+
+class DocumentQuery(Query):
+    lang: Annotated[str, Field(pattern=r"^[a-z]{2,3}$", description="Print language (en, fr, sw); default: the person's")] | None = None

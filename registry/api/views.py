@@ -282,14 +282,16 @@ def _refuse_if_stale(user: User, case_number: str) -> None:
            "A printed document of the case (PDF)",
            path_parameters=(CASE_NUMBER, path_parameter("document", "Which document",
                                                         {"type": "string", "enum": list(DOCUMENTS)})),
+           query=schemas.DocumentQuery,
            answers={200: ("The PDF", PDF)},
            errors={404: "No such case among the caller's border points.",
                    422: "A language the documents are not printed in."})  # fmt: skip
 def print_document(case_number: str, document: str) -> Response:
+    query = parse_query(schemas.DocumentQuery)
     user = actor()
     build, purpose = DOCUMENTS[document]
     case = case_service.get_case(user, case_number)
-    language = printing.print_language(case, request.args.get("lang"))
+    language = printing.print_language(case, query.lang)
     case_service.record_view(user, case, purpose=purpose, ip_address=client_ip(),
                              details=_audit_details(language=language))  # fmt: skip
     with force_locale(language):
