@@ -28,8 +28,8 @@ from registry.domain.vocabulary import (
     Vulnerability,
 )
 
-CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3 (XXA stateless, XXX unknown)")]
-LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{3}$", description="ISO 639-3")]
+CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3 (XXA stateless, XXX unknown)")]  # untranslated: OpenAPI, for developers
+LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{3}$", description="ISO 639-3")]  # untranslated: OpenAPI, for developers
 Name = Annotated[str, Field(max_length=200)]
 MAX_DOCUMENTS = 5
 MAX_HOUSEHOLD = 30
@@ -96,7 +96,7 @@ class RegistrationIn(PersonIn):
     consent_language: LanguageCode | None = None
     household: Annotated[list[HouseholdMemberIn], Field(max_length=MAX_HOUSEHOLD)] = []
     confirm_new: bool = Field(
-        False, description="Register even though likely duplicates exist (after checking them)."
+        False, description="Register even though likely duplicates exist (after checking them)."  # untranslated: OpenAPI, for developers
     )
 
 
@@ -105,7 +105,7 @@ class RegistrationOut(Answer):
     status: CaseStatus
     version: int
     person_id: int
-    members: int = Field(description="People the case covers, the principal included.")
+    members: int = Field(description="People the case covers, the principal included.")  # untranslated: OpenAPI, for developers
     url: str
 
 
@@ -113,12 +113,12 @@ class DuplicateCandidate(Answer):
     """A likely earlier registration of one of the people sent. Outside the caller's border
     points only the case number, border point, score and reasons are given."""
 
-    for_person: int = Field(description="Whom it may be: 0 the person registered, n household member n-1.")
+    for_person: int = Field(description="Whom it may be: 0 the person registered, n household member n-1.")  # untranslated: OpenAPI, for developers
     case_number: str
     border_point: str
     score: float
-    reasons: list[str] = Field(description="Codes: same_document, similar_names, ...")
-    why: list[str] = Field(description="The reasons in words, in the caller's language.")
+    reasons: list[str] = Field(description="Codes: same_document, similar_names, ...")  # untranslated: OpenAPI, for developers
+    why: list[str] = Field(description="The reasons in words, in the caller's language.")  # untranslated: OpenAPI, for developers
     given_names: str | None = None
     family_name: str | None = None
     date_of_birth: date | None = None
@@ -214,9 +214,9 @@ class CaseSummaryOut(Answer):
 
 class CaseListOut(Answer):
     items: list[CaseSummaryOut]
-    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last.")
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last.")  # untranslated: OpenAPI, for developers
     total: int
-    total_is_exact: bool = Field(description="False when `total` is the count limit: there are more.")
+    total_is_exact: bool = Field(description="False when `total` is the count limit: there are more.")  # untranslated: OpenAPI, for developers
 
 
 class CaseHead(Answer):
@@ -251,7 +251,7 @@ class CaseOut(CaseWithDetails):  # type: ignore[misc,valid-type]
     members: list[MemberOut]
     timeline: list[EventOut]
     allowed_transitions: list[CaseStatus] = Field(
-        description="The statuses the caller may move the case to now (guards included)."
+        description="The statuses the caller may move the case to now (guards included)."  # untranslated: OpenAPI, for developers
     )
 
 
@@ -333,7 +333,7 @@ class StatsOut(Answer):
 
 
 class FieldError(Answer):
-    field: str = Field(description="The field, as a dotted path (household.0.sex).")
+    field: str = Field(description="The field, as a dotted path (household.0.sex).")  # untranslated: OpenAPI, for developers
     message: str
     code: str
 
@@ -364,18 +364,18 @@ class Query(BaseModel):
 class CaseListQuery(Query):
     """The web list's filters (docs/data-dictionary.md), then `cursor` and `limit`."""
 
-    q: Annotated[str, Field(max_length=200, description="Name, case, document or phone number")] | None = None
+    q: Annotated[str, Field(max_length=200, description="Name, case, document or phone number")] | None = None  # untranslated: OpenAPI, for developers
     status: CaseStatus | None = None
     pathway: Pathway | None = None
     border_point: Annotated[str, Field(pattern=r"^[A-Z]{2,8}$")] | None = None
-    assigned_to: Annotated[str, Field(max_length=80, description="A username, or `none` for nobody")] | None = None
+    assigned_to: Annotated[str, Field(max_length=80, description="A username, or `none` for nobody")] | None = None  # untranslated: OpenAPI, for developers
     priority: Priority | None = None
     vulnerability: Vulnerability | None = None
     nationality: CountryCode | None = None
     registered_from: date | None = None
     registered_to: date | None = None
     sort: Literal["newest", "oldest", "case_number"] = "newest"
-    cursor: Annotated[str, Field(max_length=24, description="`next_cursor` of the previous page")] | None = None
+    cursor: Annotated[str, Field(max_length=24, description="`next_cursor` of the previous page")] | None = None  # untranslated: OpenAPI, for developers
     limit: Annotated[int, Field(ge=1, le=100)] = 25
 
 
@@ -390,4 +390,4 @@ class StatsQuery(Query):
 
 
 class DocumentQuery(Query):
-    lang: Annotated[str, Field(pattern=r"^[a-z]{2,3}$", description="Print language (en, fr, sw); default: the person's")] | None = None
+    lang: Annotated[str, Field(pattern=r"^[a-z]{2,3}$", description="Print language (en, fr, sw); default: the person's")] | None = None  # untranslated: OpenAPI, for developers

@@ -143,7 +143,7 @@ def openapi_description() -> Response:
 
 @bp.post("/registrations")
 @operation("POST", "/registrations", "register", "Register a person (and their household)",
-           description="The person's fields flat at the top level. 409 with the likely duplicates "
+           description="The person's fields flat at the top level. 409 with the likely duplicates "  # untranslated: OpenAPI, for developers
                        "unless `confirm_new` is true; nothing is saved then.",
            body=schemas.RegistrationIn, headers=(IDEMPOTENCY_KEY,),
            answers={201: ("Registered: the new case", schemas.RegistrationOut),
@@ -232,7 +232,7 @@ def get_case(case_number: str) -> Response:
 
 @bp.post("/cases/<case_number>/transitions")
 @operation("POST", "/cases/{case_number}/transitions", "move_case", "Move a case to another status",
-           description="`to`, the `version` read, `reason`, and the step's details by their data "
+           description="`to`, the `version` read, `reason`, and the step's details by their data "  # untranslated: OpenAPI, for developers
                        "dictionary names. 404 outside the caller's border points, then 409 for a "
                        "stale version, 403 for a move the role may not make, 422 for a move not "
                        "allowed now, a missing or invalid detail, or a guard.",
@@ -307,7 +307,7 @@ def print_document(case_number: str, document: str) -> Response:
 
 @bp.patch("/persons/<int:person_id>")
 @operation("PATCH", "/persons/{person_id}", "correct_person", "Correct a person's details",
-           description="Only the fields sent change. `version` is the person's (`person.version`); "
+           description="Only the fields sent change. `version` is the person's (`person.version`); "  # untranslated: OpenAPI, for developers
                        "the case's timeline records who, which fields and why.",
            path_parameters=(PERSON_ID,), body=schemas.PersonPatch,
            answers={200: ("The person, corrected", schemas.PersonPatchOut)},

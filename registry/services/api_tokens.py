@@ -17,7 +17,7 @@ from registry.models.base import utcnow
 from registry.services import audit
 
 # Every token starts so: a leaked one is recognisable (secret scanners, logs).
-TOKEN_PREFIX = "mreg_"
+TOKEN_PREFIX = "mreg_"  # noqa: S105 - a marker, not a secret
 TOKEN = re.compile(r"^mreg_[A-Za-z0-9_-]{43}$")
 DEFAULT_DAYS = 90
 MAX_DAYS = 730
