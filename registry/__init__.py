@@ -89,9 +89,11 @@ def _register_blueprints(app: Flask) -> None:
     from registry.web.registrations.views import bp as registrations
     from registry.web.workflow.views import bp as workflow
     from registry.web.rights.views import bp as rights
+    from registry.web.household.views import bp as household
+    from registry.web.duplicates.views import bp as duplicates
 
     for blueprint in (main, auth, account, registrations, cases, workflow, dashboard, admin,
-                      rights, audit):
+                      rights, audit, household, duplicates):
         app.register_blueprint(blueprint)
     _register_api(app)
 

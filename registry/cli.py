@@ -335,3 +335,20 @@ def generate_command(people: int, border_points: tuple[str, ...], years: float, 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(registry_cli)
+
+
+@registry_cli.command("find-duplicates")
+@click.option("--threshold", type=float, default=None, help="Lowest score kept as a suspected pair (default: 0.9, 'likely').")
+@click.option("--after-id", type=int, default=0, help="Start after this person id (to resume a long run).")
+@click.option("--limit", type=int, default=None, help="Check at most this many people.")
+def find_duplicates_command(threshold: float | None, after_id: int, limit: int | None) -> None:
+    """Fill the supervisors' list of suspected duplicates: every person checked against the others."""
+    from registry.domain.dedupe import LIKELY
+    from registry.services import duplicates
+
+    filled = duplicates.fill_missing_keys()
+    checked, added = duplicates.find_duplicates(threshold=LIKELY if threshold is None else threshold,
+                                                after_id=after_id, limit=limit)  # fmt: skip
+    db.session.commit()
+    click.echo(_("Checked %(checked)s people (blocking keys computed for %(filled)s); %(added)s new suspected pairs.",
+                 checked=checked, filled=filled, added=added))  # fmt: skip

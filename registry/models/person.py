@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, event, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -12,6 +12,9 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from registry.domain import dedupe
 from registry.domain.names import fold, name_tokens, phone_digits_reversed
 from registry.models.base import Base, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from registry.models.user import User
 
 # Prefix searches compare bytes: on PostgreSQL a language collation would sort (and so match)
 # otherwise, and only a "C" column lets a B-tree index answer them.
@@ -151,6 +154,9 @@ class PersonChange(Base):
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
+
+    person: Mapped[Person] = relationship()
+    actor: Mapped[User | None] = relationship()
 
 
 def search_name_of(given_names: str, family_name: str, other_names: str) -> str:

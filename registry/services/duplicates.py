@@ -105,7 +105,7 @@ def _candidate_ids(query: dedupe.Identity) -> set[int]:
         for i, key in enumerate(keys)
     ]
     statement = union_all(*(select(part.c.key, part.c.person_id) for part in parts))
-    rows = db.session.execute(statement).tuples()
+    rows = db.session.execute(statement)
     return dedupe.candidate_ids(rows)
 
 
@@ -148,7 +148,7 @@ def _cases_of(person_ids: Iterable[int]) -> dict[int, tuple[Case, str]]:
         .join(Case, Case.id == CaseMember.case_id)
         .where(CaseMember.person_id.in_(list(person_ids)))
         .order_by(Case.id)
-    ).tuples()
+    )
     for person_id, relationship, case in rows:
         found[person_id] = (case, relationship)
     return found
@@ -283,7 +283,7 @@ def review_list(actor: User, *, limit: int = 50) -> list[PairView]:
         .order_by((DuplicatePair.status == DuplicateStatus.FLAGGED).desc(), DuplicatePair.score.desc(),
                   DuplicatePair.id)
         .limit(limit * 2)
-    ).tuples()  # fmt: skip
+    )  # fmt: skip
     views: dict[int, PairView] = {}
     for pair, first, second in rows:
         if pair.id not in views:

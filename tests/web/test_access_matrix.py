@@ -22,9 +22,9 @@ from flask import Flask
 from registry.access import ADMINS, API_PREFIX, MATRIX, PEOPLE, PUBLIC_ENDPOINTS, Rule, Scope
 from registry.extensions import db
 from registry.models import AuditEntry, Base, User
-from registry.services import accounts, api_tokens
+from registry.services import accounts, api_tokens, household
 from registry.services.verification import verification_code
-from tests.conftest import Browser
+from tests.conftest import Browser, sample_photo
 
 ROLES = ("anonymous", "officer_a", "officer_b", "supervisor_a", "national_supervisor", "admin")
 USERNAMES = {"officer_a": "officer.mny", "officer_b": "officer.kbg", "supervisor_a": "supervisor.mny",
@@ -57,6 +57,11 @@ class World:
 def world(app: Flask, officer, other_officer, supervisor, national_supervisor, admin, register) -> World:
     case = register(officer)
     with app.app_context():
+        # The principal has a photo: its route answers 200 to those who may see it.
+        household.set_photo(db.session.get(User, officer.id), case.case_number, case.person_id,
+                            sample_photo(), ip_address=None)  # fmt: skip
+        db.session.commit()
+    with app.app_context():
         partner = accounts.save_partner(db.session.get(User, admin.id), None, name="Child Protection Agency",
                                         kind="protection_agency", agreement_reference="DSA-2026-01")  # fmt: skip
         db.session.commit()
@@ -71,8 +76,11 @@ def world(app: Flask, officer, other_officer, supervisor, national_supervisor, a
         "transfer_id": "1",
         "follow_up_id": "1",
         "filename": "css/registry.css",
-        "token_id": "1",
         "person_id": str(case.person_id),
+        "document_id": "1",
+        "pair_id": "1",
+        "merge_id": "1",
+        "token_id": "1",
         "document": "summary",
     }
     browsers = {"anonymous": Browser(app.test_client(use_cookies=False))}
@@ -176,7 +184,7 @@ def test_every_route_naming_a_case_checks_the_case_scope(app):
         if "case_number" in rule.arguments:
             assert MATRIX[rule.endpoint].scope is Scope.CASE, rule.endpoint
             assert MATRIX[rule.endpoint].personal, rule.endpoint
-        if "person_id" in rule.arguments:
+        elif "person_id" in rule.arguments:
             assert MATRIX[rule.endpoint].scope is Scope.PERSON, rule.endpoint
             assert MATRIX[rule.endpoint].personal, rule.endpoint
 
