@@ -54,6 +54,7 @@ _MESSAGES = {
     "string_too_short": N_("This detail is required."),
     "too_long": N_("Too many items."),
     "string_pattern_mismatch": N_("Not in the expected form."),
+    "control_characters": N_("Contains characters that are not allowed."),
 }
 _INVALID = N_("Invalid value.")
 VALIDATION_TITLE = N_("The request's details are invalid")

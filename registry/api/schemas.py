@@ -12,9 +12,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
+from pydantic_core import PydanticCustomError
 
 from registry.domain import workflow
+from registry.domain.names import has_control_characters
 from registry.domain.vocabulary import (
     CaseStatus,
     Circumstances,
@@ -28,9 +30,31 @@ from registry.domain.vocabulary import (
     Vulnerability,
 )
 
+def _prose(value: str) -> str:
+    """Text may hold line breaks and tabs (a reason), no other control character (a NUL)."""
+    if has_control_characters(value):
+        raise PydanticCustomError("control_characters", "Contains characters that are not allowed.")
+    return value
+
+
+def _one_line(value: str) -> str:
+    """A name, a number, a place: one line."""
+    if any(character in value for character in "\r\n\t"):
+        raise PydanticCustomError("control_characters", "Contains characters that are not allowed.")
+    return _prose(value)
+
+
+def Text(max_length: int, min_length: int = 0) -> Any:  # noqa: N802 - used as a type
+    return Annotated[str, Field(min_length=min_length, max_length=max_length), AfterValidator(_one_line)]
+
+
+def Prose(max_length: int, min_length: int = 0) -> Any:  # noqa: N802 - used as a type
+    return Annotated[str, Field(min_length=min_length, max_length=max_length), AfterValidator(_prose)]
+
+
 CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3 (XXA stateless, XXX unknown)")]  # untranslated: OpenAPI, for developers
 LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{3}$", description="ISO 639-3")]  # untranslated: OpenAPI, for developers
-Name = Annotated[str, Field(max_length=200)]
+Name = Text(200)
 MAX_DOCUMENTS = 5
 MAX_HOUSEHOLD = 30
 MAX_REASON = workflow.REASON_MAX_LENGTH
@@ -53,7 +77,7 @@ class Answer(BaseModel):
 
 class DocumentIn(Request):
     type: DocumentType
-    number: Annotated[str, Field(min_length=1, max_length=60)]
+    number: Text(60, min_length=1)
     issuing_country: CountryCode | None = None
     expiry_date: date | None = None
 
@@ -63,15 +87,15 @@ class PersonIn(Request):
 
     given_names: Name = ""
     family_name: Name = ""
-    other_names: Annotated[str, Field(max_length=400)] = ""
+    other_names: Text(400) = ""
     sex: Sex
     date_of_birth: date | None = None
     dob_precision: DobPrecision | None = None
     nationality: CountryCode
     country_of_birth: CountryCode | None = None
-    place_of_origin: Annotated[str, Field(max_length=200)] | None = None
+    place_of_origin: Text(200) | None = None
     languages: Annotated[list[LanguageCode], Field(max_length=20)] = []
-    phone: Annotated[str, Field(max_length=40)] | None = None
+    phone: Text(40) | None = None
     documents: Annotated[list[DocumentIn], Field(max_length=MAX_DOCUMENTS)] = []
     vulnerabilities: Annotated[list[Vulnerability], Field(max_length=len(Vulnerability))] = []
 
@@ -91,7 +115,7 @@ class RegistrationIn(PersonIn):
     entry_type: EntryType = EntryType.UNKNOWN
     circumstances: Circumstances = Circumstances.OTHER
     consent_given: bool
-    consent_scope: Annotated[str, Field(max_length=40)] | None = None
+    consent_scope: Text(40) | None = None
     consent_date: date | None = None
     consent_language: LanguageCode | None = None
     household: Annotated[list[HouseholdMemberIn], Field(max_length=MAX_HOUSEHOLD)] = []
@@ -179,7 +203,7 @@ def _detail_type(spec: workflow.FieldSpec) -> Any:
         return CountryCode
     if spec.kind == "choice":
         return Literal[spec.choices]  # type: ignore[valid-type]
-    return Annotated[str, Field(max_length=spec.max_length)]
+    return Text(spec.max_length or workflow.TEXT_MAX_LENGTH)
 
 
 def detail_specs() -> dict[str, workflow.FieldSpec]:
@@ -270,23 +294,23 @@ class TransitionIn(TransitionDetails):  # type: ignore[misc,valid-type]
 
     to: CaseStatus
     version: int
-    reason: Annotated[str, Field(max_length=MAX_REASON)] | None = None
+    reason: Prose(MAX_REASON) | None = None
 
 
 class PersonPatch(Request):
     """A correction of a person's details: only the fields sent change; `reason` is required."""
 
     version: int
-    reason: Annotated[str, Field(min_length=1, max_length=MAX_REASON)]
+    reason: Prose(MAX_REASON, min_length=1)
     given_names: Name | None = None
     family_name: Name | None = None
-    other_names: Annotated[str, Field(max_length=400)] | None = None
+    other_names: Text(400) | None = None
     sex: Sex | None = None
     date_of_birth: date | None = None
     dob_precision: DobPrecision | None = None
     nationality: CountryCode | None = None
-    place_of_origin: Annotated[str, Field(max_length=200)] | None = None
-    phone: Annotated[str, Field(max_length=40)] | None = None
+    place_of_origin: Text(200) | None = None
+    phone: Text(40) | None = None
 
 
 class PersonPatchOut(Answer):

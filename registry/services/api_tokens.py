@@ -62,7 +62,7 @@ def tokens_of(user: User) -> list[ApiToken]:
 
 def revoke(token_id: int, *, actor: User | None = None, revoked_by: str | None = None) -> ApiToken:
     """Revoke a token: from its next call on it is refused (401)."""
-    row = db.session.get(ApiToken, token_id)
+    row = db.session.get(ApiToken, token_id) if 0 < token_id < 2**31 else None
     if row is None:
         raise NotFound(N_("No token %(id)s."), params={"id": token_id})
     if row.revoked_at is not None:

@@ -79,7 +79,8 @@ def recorded_count() -> int:
 
 
 def _cut(name: str, value: str | None) -> str | None:
-    return value[: LIMITS[name]] if value is not None else None
+    # A NUL byte (a probing URL) is no text: PostgreSQL refuses it, and the refusal must be recorded.
+    return value.replace("\x00", "\ufffd")[: LIMITS[name]] if value is not None else None
 
 
 # --- Search terms: keyed hashes, never text ---------------------------------------------------

@@ -648,3 +648,41 @@ def test_calls_are_limited_per_token(app_factory, create_user, make_token):
     assert [one.get("/cases").status_code for _ in range(3)] == [200, 200, 200]
     assert_problem(one.get("/cases"), 429)
     assert two.get("/cases").status_code == 200
+
+
+@pytest.mark.parametrize("person_id", ["0", "2147483648", "99999999999999999999"])
+def test_a_person_id_beyond_any_record_is_404(officer_api, officer, person_id):
+    response = officer_api.patch(f"/persons/{person_id}", {"version": 1, "reason": "x", "family_name": "Y"})
+    assert_problem(response, 404)
+
+
+def test_revoking_a_token_that_does_not_exist_is_404(app, browser, admin):
+    browser.login("admin")
+    response = browser.submit("/admin/tokens/2147483648/revoke", {}, form_url=f"/admin/users/{admin.id}")
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("case_number", ["MNY%00-2026-000001", "MNY-2026-000001%27--", "x" * 300])
+def test_a_malformed_case_number_is_404_not_an_error(officer_api, officer, register, case_number):
+    register(officer)
+    assert_problem(officer_api.get(f"/cases/{case_number}"), 404)
+
+
+@pytest.mark.parametrize("path, method, body", [
+    ("/registrations", "post", registration(given_names="Al\u0000ine", confirm_new=True)),
+    ("/registrations", "post", registration(place_of_origin="Makamba\u0000", confirm_new=True)),
+    ("/registrations", "post", registration(documents=[{"type": "passport", "number": "P\u00001"}],
+                                            confirm_new=True)),
+    ("/registrations", "post", registration(family_name="Ndayi\nshimiye", confirm_new=True)),
+    ("/persons/{person_id}", "patch", {"version": 1, "reason": "typo\u0000", "family_name": "N\u0000"}),
+    ("/cases/{case_number}/transitions", "post", {"to": "screening", "version": 1, "reason": "\u0000"}),
+    ("/cases?q=Al%00ine&assigned_to=a%00b", "get", None),
+])  # fmt: skip
+def test_control_characters_are_refused_not_stored(app, officer_api, officer, register, path, method, body):
+    case = register(officer)
+    url = path.format(person_id=case.person_id, case_number=case.case_number)
+    response = officer_api.get(url) if method == "get" else getattr(officer_api, method)(url, body)
+    assert response.status_code in (200, 422), response.get_data(as_text=True)
+    if response.status_code == 422 and method != "get":
+        assert "control_characters" in [error["code"] for error in response.get_json()["errors"]]
+    assert count(app, Case) == 1
