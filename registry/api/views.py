@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from flask import Blueprint, Response, current_app, request, send_file, url_for
@@ -132,8 +133,14 @@ def _form_errors(form: Any) -> None:
 @operation("GET", "/openapi.json", "openapi", "This description (OpenAPI 3.1)", public=True,
            answers={200: ("The OpenAPI document", "application/json")})  # fmt: skip
 def openapi_description() -> Response:
-    return Response(json.dumps(openapi.describe(url_for("api.openapi_description").rsplit("/", 1)[0])),
+    return Response(_description(url_for("api.openapi_description").rsplit("/", 1)[0]),
                     mimetype="application/json")  # fmt: skip
+
+
+@lru_cache(maxsize=4)
+def _description(server_url: str) -> str:
+    # The operations and models are fixed once the app is built: no need to describe them anew.
+    return json.dumps(openapi.describe(server_url))
 
 
 # --------------------------------------------------------------------------------------------
