@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from flask import Blueprint, Response, current_app, request, send_file, url_for
+from flask import Blueprint, Response, current_app, g, request, send_file, url_for
 from flask_babel import force_locale, gettext
 from pydantic import BaseModel, ValidationError
 
@@ -22,7 +23,7 @@ from registry.documents.case_summary import CaseSummary
 from registry.domain.errors import InvalidDetails, PossibleDuplicates, StaleVersion
 from registry.domain.i18n import N_
 from registry.domain.workflow import find_transition
-from registry.extensions import db
+from registry.extensions import db, limiter
 from registry.models import Case, User
 from registry.services import cases as case_service
 from registry.services import stats, workflow
@@ -33,6 +34,19 @@ from registry.web.common import actor, client_ip, timezone
 from registry.web.dashboard.forms import DashboardFilterForm
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def _per_token() -> str:
+    token = g.get("api_token")
+    return f"api-token:{token.id}" if token is not None else f"api-address:{request.remote_addr}"
+
+
+def _api_limit() -> str:
+    return str(current_app.config["REGISTRY"].API_RATE_LIMIT)
+
+
+# Once per process (the blueprint is one object, whatever number of apps use it).
+limiter.limit(_api_limit, key_func=_per_token)(bp)
 
 # A registration with a household of thirty and their documents is a few tens of kilobytes.
 MAX_BODY_BYTES = 256 * 1024
@@ -46,11 +60,7 @@ IDEMPOTENCY_KEY = {"name": idempotency.HEADER, "in": "header", "required": False
                    "description": "Kept 24 hours per token: a retry with it gets the first answer.",
                    "schema": {"type": "string", "minLength": 1, "maxLength": idempotency.MAX_KEY_LENGTH}}  # fmt: skip
 
-# The printed documents of a case, by the name in their URL: a builder of PDF bytes and the
-# audit action of a print. Another document is one more line.
-DOCUMENTS: dict[str, tuple[Any, str]] = {
-    "summary": (lambda case, user: CaseSummary(printing.summary_data(case, user)).build(), "print_summary"),
-}
+
 
 
 @bp.before_request
@@ -114,6 +124,20 @@ def answer(model: BaseModel, status: int = 200, headers: dict[str, str] | None =
 
 def _audit_details(**details: Any) -> dict[str, Any]:
     return {**details, "api_token_id": token_id()}
+
+
+def _summary_pdf(case: Case, user: User, language: str, *, ip_address: str | None) -> bytes:
+    case_service.record_view(user, case, purpose="print_summary", ip_address=ip_address,
+                             details=_audit_details(language=language))  # fmt: skip
+    with force_locale(language):
+        return CaseSummary(printing.summary_data(case, user)).build()
+
+
+# The printed documents of a case, by the name in their URL: (case, user, language, ip_address)
+# -> PDF bytes, the print recorded. Another document of registry/documents/ is one more line.
+DOCUMENTS: dict[str, Callable[..., bytes]] = {
+    "summary": _summary_pdf,
+}
 
 
 def _form_errors(form: Any) -> None:
@@ -296,13 +320,9 @@ def _refuse_if_stale(user: User, case_number: str) -> None:
 def print_document(case_number: str, document: str) -> Response:
     query = parse_query(schemas.DocumentQuery)
     user = actor()
-    build, purpose = DOCUMENTS[document]
     case = case_service.get_case(user, case_number)
     language = printing.print_language(case, query.lang)
-    case_service.record_view(user, case, purpose=purpose, ip_address=client_ip(),
-                             details=_audit_details(language=language))  # fmt: skip
-    with force_locale(language):
-        pdf = build(case, user)
+    pdf = DOCUMENTS[document](case, user, language, ip_address=client_ip())
     return send_file(io.BytesIO(pdf), mimetype="application/pdf",
                      download_name=f"{case.case_number}-{document}.pdf")  # fmt: skip
 
