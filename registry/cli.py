@@ -221,19 +221,10 @@ def verify_audit_command() -> None:
 @click.option("--dry-run", is_flag=True, help="List the cases that would be anonymised; change nothing.")
 def anonymise_expired_command(dry_run: bool) -> None:
     """Blank the personal data of cases closed longer ago than the retention period."""
-    from registry.services import retention
-    from registry.services.uploads import UploadStore
-
-    store = UploadStore(current_app.config["UPLOAD_FOLDER"])
-
-    def delete_photo(name: str) -> None:
-        try:
-            store.delete(name)
-        except ValueError:
-            pass  # not a name the store made: nothing of ours to delete
+    from registry.services import photos, retention
 
     days = current_app.config["REGISTRY"].RETENTION_DAYS
-    report = retention.anonymise_expired(days, dry_run=dry_run, delete_photo=delete_photo)
+    report = retention.anonymise_expired(days, dry_run=dry_run, delete_photo=photos.delete)
     if dry_run:
         db.session.rollback()
         click.echo(_("%(count)s case(s) closed more than %(days)s days ago would be anonymised:",

@@ -255,7 +255,7 @@ KEY_LIMITS: Mapping[str, int] = {
     "doc": 50, "tel": 50, "n2": 100, "n2y": 100, "n1y": 60, "n1d": 30,
 }  # fmt: skip
 # Candidates loaded for one check at most, the rarest keys first.
-CANDIDATE_BUDGET = 400
+CANDIDATE_BUDGET = 250
 # Names beyond this many add keys without adding much evidence.
 _MAX_KEY_TOKENS = 5
 
@@ -364,7 +364,10 @@ REASON_LABELS: Mapping[str, str] = {
 
 # Shown as "likely": the officer should open it before registering. Shown at all: "possible".
 LIKELY = 0.90
-POSSIBLE = 0.50
+# Only a likely match stops a registration for a look; possible ones are listed beside it, so
+# showing them costs the officer little (bench/README.md: 0.35 finds more people registered
+# again at a million without lowering the precision of likely matches).
+POSSIBLE = 0.35
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from registry.models import (
     DuplicateStatus,
     IdentityDocument,
     Person,
+    PersonChange,
     PersonMatchKey,
     PersonMerge,
     PersonVulnerability,
@@ -78,6 +79,12 @@ class Candidate:
     @property
     def reason_labels(self) -> tuple[str, ...]:
         return tuple(dedupe.REASON_LABELS[reason] for reason in self.reasons)
+
+    @property
+    def needs_a_look(self) -> bool:
+        """Likely, or likely on its own but sharing the likelihood with other records (the person
+        may be registered twice already): either stops a registration until the officer looked."""
+        return self.likely or "other_matches" in self.reasons
 
 
 def identity(*, given_names: str = "", family_name: str = "", other_names: str = "", sex: str = "unknown",
@@ -192,6 +199,15 @@ def check_household(actor: User, people: Sequence[dedupe.Identity], *,
                     exclude_person_ids: Iterable[int] = ()) -> list[list[Candidate]]:  # fmt: skip
     """The candidates of each person of a household, in the order given."""
     return [find_candidates(actor, person, exclude_person_ids=exclude_person_ids) for person in people]
+
+
+def possible_matches_of(actor: User, case: Case) -> list[Candidate]:
+    """Candidates of the case's people that are not its people: what a registration that stopped
+    for no likely match still shows the officer (best first, at most 5)."""
+    own = [member.person_id for member in case.members]
+    found = {c.person_id: c for person in case.people
+             for c in find_candidates(actor, _person_identity(person), exclude_person_ids=own)}  # fmt: skip
+    return sorted(found.values(), key=lambda c: -c.score)[:5]
 
 
 # --- Pairs: flagged at registration, found by the batch job, decided by a supervisor --------------
@@ -343,7 +359,12 @@ def merge_people(actor: User, kept_person_id: int, merged_person_id: int, *, rea
         raise NotAllowed(N_("One of these people was merged already."))
     reason = _require_reason(reason)
     moved: dict[str, Any] = {"documents": [], "memberships": [], "removed_memberships": [],
-                             "principal_of": [], "vulnerabilities": [], "other_names": kept.other_names}  # fmt: skip
+                             "principal_of": [], "vulnerabilities": [], "other_names": kept.other_names,
+                             "changes": []}  # fmt: skip
+    # The merged person's history of corrections follows them.
+    for change in db.session.scalars(select(PersonChange).where(PersonChange.person_id == merged.id)):
+        change.person_id = kept.id
+        moved["changes"].append(change.id)
     for document in list(merged.documents):
         merged.documents.remove(document)
         kept.documents.append(document)
@@ -416,6 +437,8 @@ def undo_merge(actor: User, merge_id: int, *, reason: str, ip_address: str | Non
     for case in db.session.scalars(select(Case).where(Case.id.in_(moved.get("principal_of", [])))):
         case.principal_id = merged.id
         touched.add(case.id)
+    for change in db.session.scalars(select(PersonChange).where(PersonChange.id.in_(moved.get("changes", [])))):
+        change.person_id = merged.id
     for row in [row for row in kept.vulnerability_rows if row.code in set(moved.get("vulnerabilities", []))]:
         kept.vulnerability_rows.remove(row)
     kept.other_names = moved.get("other_names", kept.other_names) or ""

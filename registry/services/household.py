@@ -124,12 +124,12 @@ def add_member(actor: User, case_number: str, member: MemberData, *, reason: str
     reason = _reason(reason)
     if case.status == CaseStatus.CLOSED:
         raise NotAllowed(N_("A closed case cannot change; reopen it first."))
-    errors = registration._person_errors(member, today, case.consent_given)
+    errors = registration.person_errors(member, today, case.consent_given)
     if member.relationship == Relationship.HEAD:
         errors["relationship"] = N_("A household has one head. Choose this member's relationship to them.")
     elif member.relationship not in set(Relationship):
         errors["relationship"] = N_("Choose the relationship to the head of the household.")
-    if any(registration._same_person(member, _as_member(person)) for person in case.people):
+    if any(registration.same_person(member, _as_member(person)) for person in case.people):
         errors["given_names"] = N_("This person is covered by the case already.")
     if errors:
         raise InvalidDetails(N_("Some details need correcting."), fields=errors)
@@ -259,7 +259,7 @@ def add_document(actor: User, case_number: str, person_id: int, document: Docume
     _check_person_version(person, person_version)
     reason = _reason(reason)
     probe = replace(_as_member(person), documents=(document,))
-    errors = {name: message for name, message in registration._person_errors(probe, today, case.consent_given).items()
+    errors = {name: message for name, message in registration.person_errors(probe, today, case.consent_given).items()
               if name == "documents"}  # fmt: skip
     number = normalise_document_number(document.number)
     if not errors and number in {d.number_normalised for d in person.documents}:

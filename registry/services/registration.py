@@ -118,7 +118,7 @@ def normalise_document_number(number: str) -> str:
 PersonFields = RegistrationData | MemberData
 
 
-def _person_errors(data: PersonFields, today: date, consent_given: bool, prefix: str = "") -> dict[str, str]:
+def person_errors(data: PersonFields, today: date, consent_given: bool, prefix: str = "") -> dict[str, str]:
     """The rules every person's fields follow; field names carry `prefix` ("members-0-")."""
     errors: dict[str, str] = {}
     if not data.given_names.strip() and not data.family_name.strip():
@@ -159,7 +159,7 @@ def _person_errors(data: PersonFields, today: date, consent_given: bool, prefix:
     return {prefix + name: message for name, message in errors.items()}
 
 
-def _same_person(a: PersonFields, b: PersonFields) -> bool:
+def same_person(a: PersonFields, b: PersonFields) -> bool:
     return (fold(f"{a.given_names} {a.family_name}") == fold(f"{b.given_names} {b.family_name}")
             and a.date_of_birth == b.date_of_birth and a.sex == b.sex)  # fmt: skip
 
@@ -177,7 +177,7 @@ def _household_errors(data: RegistrationData) -> dict[str, str]:
             )
         elif member.relationship not in set(Relationship):
             errors[prefix + "relationship"] = N_("Choose the relationship to the head of the household.")
-        if any(_same_person(member, other) for other in people):
+        if any(same_person(member, other) for other in people):
             errors[prefix + "given_names"] = N_("This person is listed twice in the household.")
         people.append(member)
         numbers = {normalise_document_number(d.number) for d in member.documents} - {""}
@@ -192,7 +192,7 @@ def validate(data: RegistrationData, today: date) -> dict[str, str]:
 
     Members' fields are named as the form names them: "members-<index>-<field>".
     """
-    errors = _person_errors(data, today, data.consent_given)
+    errors = person_errors(data, today, data.consent_given)
     if data.arrival_date is not None and data.arrival_date > today:
         errors["arrival_date"] = N_("An arrival date cannot be in the future.")
     if data.entry_type not in set(EntryType):
@@ -209,7 +209,7 @@ def validate(data: RegistrationData, today: date) -> dict[str, str]:
     elif data.photo:
         errors["photo"] = N_("Without consent a photo is not taken.")
     for index, member in enumerate(data.members):
-        errors.update(_person_errors(member, today, data.consent_given, prefix=f"members-{index}-"))
+        errors.update(person_errors(member, today, data.consent_given, prefix=f"members-{index}-"))
     errors.update(_household_errors(data))
     return errors
 
@@ -376,13 +376,15 @@ def register(
 
 
 def _check_duplicates(actor: User, data: RegistrationData) -> dict[int, int]:
-    """Candidates of each household person; PossibleDuplicates while some are not acknowledged.
-    Returns candidate person id -> the index of the household person it was found for."""
+    """Candidates of each household person. While one that needs a look (likely, alone or shared
+    with other records) is not acknowledged, refuse with PossibleDuplicates listing every
+    candidate not acknowledged (possible ones too: the officer sees the whole picture).
+    Returns acknowledged candidate id -> the index of the household person it was found for."""
     people: list[PersonFields] = [data, *data.members]
     results = duplicates.check_household(actor, [identity_of(person) for person in people])
     acknowledged = set(data.acknowledged_candidates or ()) | set(data.flagged_candidates)
     pending = [[c for c in candidates if c.person_id not in acknowledged] for candidates in results]
-    if any(pending):
+    if any(candidate.needs_a_look for candidates in pending for candidate in candidates):
         raise PossibleDuplicates(
             N_("This person may be registered already: look at the possible matches below."),
             candidates=pending,  # type: ignore[arg-type]
@@ -390,5 +392,6 @@ def _check_duplicates(actor: User, data: RegistrationData) -> dict[int, int]:
     found: dict[int, int] = {}
     for index, candidates in enumerate(results):
         for candidate in candidates:
-            found.setdefault(candidate.person_id, index)
+            if candidate.person_id in acknowledged:
+                found.setdefault(candidate.person_id, index)
     return found

@@ -66,13 +66,15 @@ def test_anything_but_a_jpeg_png_or_webp_is_refused(data):
     assert "not a photo" in _refusal(data)
 
 
-def test_an_image_bomb_is_refused_before_it_is_decoded():
-    # A 1x1 PNG whose header says 50,000 x 50,000 pixels (2.5 gigapixels): a few hundred bytes.
+def image_bomb() -> bytes:
+    """A 1x1 PNG whose header says 50,000 x 50,000 pixels (2.5 gigapixels): a few hundred bytes."""
     header = sample_photo("PNG", size=(1, 1))
-    ihdr = struct.pack(">IIBBBBB", 50_000, 50_000, 8, 2, 0, 0, 0)
-    chunk = b"IHDR" + ihdr
-    bomb = header[:8] + struct.pack(">I", 13) + chunk + struct.pack(">I", zlib.crc32(chunk)) + header[33:]
-    assert "dimensions are too large" in _refusal(bomb)
+    chunk = b"IHDR" + struct.pack(">IIBBBBB", 50_000, 50_000, 8, 2, 0, 0, 0)
+    return header[:8] + struct.pack(">I", 13) + chunk + struct.pack(">I", zlib.crc32(chunk)) + header[33:]
+
+
+def test_an_image_bomb_is_refused_before_it_is_decoded():
+    assert "dimensions are too large" in _refusal(image_bomb())
 
 
 def test_a_truncated_jpeg_is_refused():

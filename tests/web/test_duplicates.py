@@ -9,7 +9,16 @@ import pytest
 
 from registry.domain.errors import InvalidDetails, NotFound, PossibleDuplicates
 from registry.extensions import db
-from registry.models import Case, CaseMember, DuplicatePair, IdentityDocument, Person, PersonMatchKey, User
+from registry.models import (
+    Case,
+    CaseMember,
+    DuplicatePair,
+    IdentityDocument,
+    Person,
+    PersonChange,
+    PersonMatchKey,
+    User,
+)
 from registry.services import duplicates, registration
 from registry.services.registration import DocumentData, MemberData, RegistrationData
 from tests.web.test_registration import FORM, count, valid_form
@@ -159,6 +168,11 @@ def test_find_duplicates_fills_the_review_list_once(app, runner, pair):
 
 def test_a_supervisor_merges_and_undoes_a_merge(app, new_browser, national_supervisor, pair):
     pair_id, mine, theirs = pair
+    with app.app_context():
+        # Their record was corrected once: that history moves with them.
+        db.session.add(PersonChange(person_id=theirs.person_id, field="phone", old_value="+252 61 000 000",
+                                    new_value=None, reason="Lost phone", actor_id=national_supervisor.id))  # fmt: skip
+        db.session.commit()
     boss = new_browser()
     boss.login("supervisor")
     page = boss.get("/duplicates/").get_data(as_text=True)
@@ -179,6 +193,7 @@ def test_a_supervisor_merges_and_undoes_a_merge(app, new_browser, national_super
         assert their_case.events[-1].kind == "people_merged" and their_case.events[-1].reason == "Same passport photo"
         assert "Muhammad Ali Hasan" in kept.other_names
         assert db.session.get(DuplicatePair, pair_id).status == "merged"
+        assert db.session.scalars(db.select(PersonChange.person_id)).one() == kept.id
     page = boss.get("/duplicates/").get_data(as_text=True)
     merge_id = re.search(r'/duplicates/merges/(\d+)/undo', page).group(1)
     boss.submit(f"/duplicates/merges/{merge_id}/undo", {"reason": "Two brothers after all"}, form_url="/duplicates/")
@@ -189,6 +204,7 @@ def test_a_supervisor_merges_and_undoes_a_merge(app, new_browser, national_super
         assert their_case.principal_id == merged.id and their_case.events[-1].kind == "merge_undone"
         assert db.session.get(Person, mine.person_id).other_names == ""
         assert db.session.get(DuplicatePair, pair_id).status == "flagged"
+        assert db.session.scalars(db.select(PersonChange.person_id)).one() == merged.id
 
 
 def test_a_merge_across_border_points_the_supervisor_does_not_hold_is_refused(app, new_browser, supervisor, pair):
@@ -233,3 +249,41 @@ def test_an_officer_cannot_resolve_duplicates(app, browser, officer, pair):
     response = browser.submit(f"/duplicates/{pair_id}/merge", {"keep": str(mine.person_id), "reason": "Same"},
                               form_url=FORM)  # fmt: skip
     assert response.status_code == 403
+
+
+def test_a_less_likely_match_does_not_stop_the_registration_but_is_listed(app, logged_in, officer, register):
+    sister = register(officer)  # Aline Ndayishimiye, born 1990-05-17
+    response = logged_in.submit(FORM, form_for(given_names="Claudine", family_name="Ndayishimiye", sex="female",
+                                               nationality="BDI", date_of_birth="1990-05-17"))  # fmt: skip
+    assert response.status_code == 302
+    page = logged_in.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Less likely matches" in page and sister.case_number in page
+    with app.app_context():
+        assert count(Case) == 2 and count(DuplicatePair) == 0
+
+
+def test_find_duplicates_computes_the_keys_of_people_registered_before_them(app, runner, officer, register):
+    first = register(officer, **HASSAN)
+    second = register(officer, **{**HASSAN, "given_names": "Muhammad Ali"})
+    with app.app_context():
+        # As after migration 0401: people without blocking keys, whom the check cannot find.
+        db.session.execute(db.delete(PersonMatchKey))
+        db.session.commit()
+    result = runner.invoke(args=["registry", "find-duplicates"])
+    assert result.exit_code == 0, result.output
+    assert "blocking keys computed for 2" in result.output and "1 new suspected pairs" in result.output
+    with app.app_context():
+        pair = db.session.scalars(db.select(DuplicatePair)).one()
+        assert {pair.person_id, pair.other_person_id} == {first.person_id, second.person_id}
+        assert count(PersonMatchKey) > 0
+
+
+def test_a_person_registered_twice_already_still_stops_the_registration(app, logged_in, officer, other_officer,
+                                                                        register):  # fmt: skip
+    # Two records share the likelihood (neither is "likely" against the other): still a look first.
+    register(other_officer, **HASSAN)
+    register(officer, **{**HASSAN, "given_names": "Mohamed Aly"})
+    response = logged_in.submit(FORM, form_for())
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert page.count('<tr class="candidate') == 2 and "Other registered people match as well" in page

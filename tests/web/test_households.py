@@ -13,6 +13,7 @@ from PIL import Image
 from registry.extensions import db
 from registry.models import AuditEntry, Case, CaseMember, IdentityDocument, Person, PersonChange
 from tests.conftest import sample_photo
+from tests.unit.test_photos import image_bomb
 from tests.web.test_registration import FORM, count, valid_form
 
 
@@ -79,8 +80,8 @@ def test_children_registered_without_an_adult_are_flagged_and_the_case_is_urgent
     ({**member(0), **member(1)}, "members-1-given_names", "listed twice"),
     (member(0, given_names="Jean-Pierre", relationship="sibling", sex="male", date_of_birth="1988-03-14"),
      "members-0-given_names", "listed twice"),
-    (member(0, document_type="passport", document_number="12 345-678"), "members-0-documents", "given twice"),
-    (member(0, document_type="passport", document_number="😀😀😀"), "members-0-documents", "letters or digits"),
+    (member(0, document_type="passport", document_number="12 345-678"), "members-0-document_number", "given twice"),
+    (member(0, document_type="passport", document_number="😀😀😀"), "members-0-document_number", "letters or digits"),
     (member(0, relationship=""), "members-0-relationship", "Choose the relationship"),
 ])  # fmt: skip
 def test_a_bad_household_is_refused_whole_with_the_message_beside_the_field(app, logged_in, extra, field, message):
@@ -88,7 +89,8 @@ def test_a_bad_household_is_refused_whole_with_the_message_beside_the_field(app,
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert message in page
-    assert f'id="{field}' in page or field.rsplit("-", 1)[0] in page
+    # The message sits beside the field it is about.
+    assert re.search(rf'id="{field}-error"[^>]*>[^<]*{re.escape(message)}', page), field
     assert 'value="Jean-Pierre"' in page  # what was typed comes back
     with app.app_context():
         assert count(Case) == 0 and count(Person) == 0
@@ -155,6 +157,7 @@ def test_a_photo_taken_at_registration_is_re_encoded_and_served_only_through_the
     (b"%PDF-1.4 renamed to photo.jpg", "not a photo"),
     (b"<?php system($_GET['c']); ?>", "not a photo"),
     (sample_photo(size=(300, 200))[:400], "damaged or incomplete"),
+    (image_bomb(), "dimensions are too large"),
 ])  # fmt: skip
 def test_a_bad_photo_refuses_the_registration_and_stores_nothing(app, logged_in, data, message):
     before = stored_files(app)
@@ -341,3 +344,14 @@ def test_documents_are_added_and_removed_with_history(app, browser, officer, reg
         assert count(IdentityDocument) == 0
         fields = [(c.field, c.old_value) for c in db.session.scalars(db.select(PersonChange).order_by(PersonChange.id))]
         assert fields[-1] == ("documents", "passport op-441 7782 (BDI)")
+
+
+def test_the_case_summary_prints_the_household(app, browser, officer, register):
+    from registry.services.registration import MemberData
+    from tests.web.test_cases import pdf_text
+
+    case = register(officer, members=(MemberData("child", "Grace", "Ndayishimiye", "female", "BDI",
+                                                 vulnerabilities=("disability",)),))  # fmt: skip
+    browser.login("officer.mny")
+    _reader, text = pdf_text(browser.get(f"/cases/{case.case_number}/summary.pdf").data)
+    assert "The household" in text and "Grace Ndayishimiye" in text and "Child" in text and "Disability" in text

@@ -98,6 +98,13 @@ def summary_data(case: Case, printed_by: User) -> CaseSummaryData:
         )
         for event in case.events
     ]
+    household_rows = [
+        (member.person.full_name, " · ".join(part for part in (
+            label_of("relationship", member.relationship_to_head), label_of("sex", member.person.sex),
+            show_date(member.person.date_of_birth),
+            ", ".join(label_of("vulnerability", v) for v in member.person.vulnerabilities)) if part))
+        for member in sorted(case.members, key=lambda m: m.id) if member.person_id != person.id
+    ]  # fmt: skip
     return CaseSummaryData(
         organisation_name=current_app.config["REGISTRY"].ORGANISATION_NAME,
         case_number=case.case_number,
@@ -124,6 +131,7 @@ def summary_data(case: Case, printed_by: User) -> CaseSummaryData:
         },
         sections=[
             (_("The person"), [(label, value) for label, value in person_rows if value]),
+            *([(_("The household"), household_rows)] if household_rows else []),
             (_("Registration"), registration_rows),
         ],
         timeline=timeline,

@@ -15,7 +15,7 @@ from registry.domain.i18n import N_
 from registry.errors import rerender_on_csrf_error, translated
 from registry.extensions import db
 from registry.models import Case
-from registry.services import registration
+from registry.services import duplicates, registration
 from registry.services.cases import list_border_points
 from registry.templating import today
 from registry.web.common import actor, client_ip, timezone
@@ -92,6 +92,9 @@ def new() -> Response | tuple[str, int] | str:
     except InvalidDetails as error:
         db.session.rollback()
         for name, message in error.fields.items():
+            # A member's row has one document: the rules about "documents" are shown beside it.
+            if name.startswith("members-") and name.endswith("-documents"):
+                name = name.removesuffix("documents") + "document_number"
             target = field_named(form, name) or form.given_names
             target.errors = [*target.errors, _(message)]  # type: ignore[attr-defined]
         flash(translated(error), "danger")
@@ -103,4 +106,9 @@ def new() -> Response | tuple[str, int] | str:
         if case is None:
             raise
     flash(_("Registered. Case number %(case_number)s.", case_number=case.case_number), "success")
+    possible = duplicates.possible_matches_of(actor(), case) if data.acknowledged_candidates is not None else []
+    if possible:
+        listed = ", ".join(_("%(case_number)s (%(border_point)s, %(score)s %%)", case_number=c.case_number,
+                             border_point=c.border_point, score=round(c.score * 100)) for c in possible)  # fmt: skip
+        flash(_("Less likely matches, to open if in doubt: %(cases)s.", cases=listed), "info")
     return redirect(url_for("cases.show", case_number=case.case_number))
