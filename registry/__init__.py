@@ -96,3 +96,14 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (main, auth, account, registrations, cases, workflow, dashboard, admin,
                       rights, audit, manifests, household, duplicates):
         app.register_blueprint(blueprint)
+    _register_api(app)
+
+
+def _register_api(app: Flask) -> None:
+    """The JSON API: bearer tokens instead of sessions, so no CSRF token (its limits per token
+    are set in registry/api/views.py)."""
+    from registry.api.views import bp as api
+    from registry.extensions import csrf
+
+    csrf.exempt(api)
+    app.register_blueprint(api)

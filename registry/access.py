@@ -27,6 +27,7 @@ class Scope(StrEnum):
     NONE = "none"  # no record, or records the role checks cover (accounts for administrators)
     CASE = "case"  # the URL names a case (<case_number>): it must lie in the user's border points
     BORDER_POINT = "border_point"  # the URL names a border point (<border_point>): one of the user's
+    PERSON = "person"  # the URL names a person (<person_id>): one of their cases must lie there
 
 
 EVERYONE = frozenset({"anonymous", *Role})
@@ -117,6 +118,16 @@ MATRIX: dict[str, Rule] = {
     # Accountability: supervisors read a case's access history, administrators search the log.
     "audit.case_history": Rule(SUPERVISORS, Scope.CASE, personal=True),
     "audit.search": Rule(ADMINS),
+    # The JSON API (registry/api/): the same rules as the pages it mirrors, by bearer token.
+    # Its description is public: it holds no data, and partners read it before they have a token.
+    "api.openapi_description": Rule(EVERYONE),
+    "api.register": people(),
+    "api.list_cases": people(),
+    "api.get_case": people(Scope.CASE),
+    "api.move_case": people(Scope.CASE),
+    "api.print_document": people(Scope.CASE),
+    "api.correct_person": people(Scope.PERSON),
+    "api.figures": Rule(SUPERVISORS),
     # Administration: accounts, border points, reference lists; never people's data.
     "admin.index": Rule(ADMINS),
     "admin.new_user": Rule(ADMINS),
@@ -128,11 +139,16 @@ MATRIX: dict[str, Rule] = {
     "admin.edit_border_point": Rule(ADMINS),
     "admin.new_partner": Rule(ADMINS),
     "admin.edit_partner": Rule(ADMINS),
+    "admin.revoke_token": Rule(ADMINS),
 }
 
 PUBLIC_ENDPOINTS = frozenset(endpoint for endpoint, rule in MATRIX.items() if rule.public)
 # What an account that must change its temporary password may still reach.
 PASSWORD_CHANGE_ENDPOINTS = PUBLIC_ENDPOINTS | {"account.password", "auth.logout"}
+
+
+# The JSON API's endpoints (registry/api/): authenticated by bearer token, not by session.
+API_PREFIX = "api."
 
 
 def rule_for(endpoint: str | None) -> Rule | None:
@@ -149,14 +165,20 @@ def enforce() -> Response | None:
     rule = rule_for(endpoint)
     if rule is not None and rule.public:
         return None
-    if not current_user.is_authenticated:
-        return redirect_to_login()
-    if current_user.must_change_password and endpoint not in PASSWORD_CHANGE_ENDPOINTS:
-        return redirect_to_password_change()
+    if endpoint.startswith(API_PREFIX):
+        from registry.api.auth import authenticate_request
+
+        # The API knows no session: a bearer token names the account (401 without one).
+        user = authenticate_request()
+    else:
+        if not current_user.is_authenticated:
+            return redirect_to_login()
+        if current_user.must_change_password and endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+            return redirect_to_password_change()
+        user = current_user._get_current_object()
     if rule is None:
         # Deny by default: a page added without its row in the matrix is refused to everyone.
         raise Forbidden(N_("You may not do this."))
-    user = current_user._get_current_object()
     if rule.scope is Scope.CASE and user.sees_people:
         from registry.services.cases import require_in_scope
 
@@ -165,6 +187,10 @@ def enforce() -> Response | None:
         from registry.services.printing import border_point_in_scope
 
         border_point_in_scope(user, str((request.view_args or {}).get("border_point", "")))
+    if rule.scope is Scope.PERSON and user.sees_people:
+        from registry.services.cases import require_person_in_scope
+
+        require_person_in_scope(user, (request.view_args or {}).get("person_id"))
     if user.role not in rule.roles:
         raise Forbidden(N_("You may not do this."))
     return None

@@ -142,6 +142,64 @@ def deactivate_user_command(username: str) -> None:
             click.echo(f"  {case.case_number}  {case.status}")
 
 
+@registry_cli.command("create-token")
+@click.argument("username")
+@click.option("--expires-in", "expires_in", type=int, default=None,
+              help="Days the token lasts (1 to 730; default 90).")
+def create_token_command(username: str, expires_in: int | None) -> None:
+    """Make an API token for an account; printed once, alone on the last line."""
+    from registry.services import api_tokens
+
+    user = _account(username)
+    try:
+        row, token = api_tokens.create_token(
+            user, expires_in_days=expires_in if expires_in is not None else api_tokens.DEFAULT_DAYS,
+            created_by="cli",
+        )
+    except DomainError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(_("Token %(id)s for %(username)s (%(role)s), valid until %(until)s. It is shown "
+                 "only now: keep it like a password.", id=row.id, username=user.username,
+                 role=user.role, until=row.expires_at.date().isoformat() if row.expires_at else "-"))  # fmt: skip
+    click.echo(token)
+
+
+@registry_cli.command("tokens")
+@click.argument("username")
+def tokens_command(username: str) -> None:
+    """List an account's API tokens (never the tokens themselves)."""
+    from registry.models.base import utcnow
+    from registry.services import api_tokens
+
+    user = _account(username)
+    now = utcnow()
+    rows = api_tokens.tokens_of(user)
+    if not rows:
+        click.echo(_("No token for %(username)s.", username=user.username))
+    for row in rows:
+        click.echo("  ".join((
+            str(row.id), row.prefix + "…", row.state(now),
+            _("created %(when)s", when=row.created_at.date().isoformat()),
+            _("expires %(when)s", when=row.expires_at.date().isoformat() if row.expires_at else "-"),
+            _("last used %(when)s", when=row.last_used_at.isoformat(timespec="minutes") if row.last_used_at else "-"),
+        )))  # fmt: skip
+
+
+@registry_cli.command("revoke-token")
+@click.argument("token_id", type=int)
+def revoke_token_command(token_id: int) -> None:
+    """Revoke an API token by its id (see `flask registry tokens USERNAME`)."""
+    from registry.services import api_tokens
+
+    try:
+        row = api_tokens.revoke(token_id, revoked_by="cli")
+    except DomainError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(_("Token %(id)s of %(username)s revoked.", id=row.id, username=row.user.username))
+
+
 @registry_cli.command("verify-audit")
 def verify_audit_command() -> None:
     """Check the audit log's hash chain: exit 0 when intact, 1 naming the first broken row."""

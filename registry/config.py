@@ -25,6 +25,7 @@ class Settings:
     RATELIMIT_STORAGE_URI: str = "memory://"  # redis://host:6379/0 so that every worker shares limits
     RATE_LIMIT_DEFAULT: str = "600 per minute"  # every page, per address
     LOGIN_RATE_LIMIT: str = "120 per minute"  # login attempts per address, failed or not
+    API_RATE_LIMIT: str = "300 per minute"  # JSON API calls per token
     LOGIN_FAILURES_PER_ACCOUNT: int = 5  # the next one within the window is refused, for that account
     LOGIN_FAILURES_PER_ADDRESS: int = 50  # a border point's officers may share one address
     LOGIN_FAILURE_WINDOW_SECONDS: int = 60

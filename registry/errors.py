@@ -11,8 +11,10 @@ from flask import Flask, Response, g, render_template, request
 from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
+from registry.api import problems
+from registry.api.auth import TokenRefused, is_api_request
 from registry.domain.errors import DomainError, Forbidden, NotFound
 from registry.domain.i18n import N_
 from registry.extensions import db
@@ -76,11 +78,13 @@ def init_app(app: Flask) -> None:
             db.session.rollback()
 
     @app.errorhandler(DomainError)
-    def domain_error(error: DomainError) -> tuple[str, int]:
+    def domain_error(error: DomainError) -> tuple[str, int] | Response:
         if isinstance(error, (NotFound, Forbidden)):
             _record_refusal(error)
         else:
             db.session.rollback()
+        if is_api_request():
+            return problems.from_domain_error(error)
         return render_error(error.http_status, translated(error))
 
     @app.errorhandler(CSRFError)
@@ -96,16 +100,44 @@ def init_app(app: Flask) -> None:
         ))  # fmt: skip
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
+    def http_error(error: HTTPException) -> tuple[str, int] | HTTPException | Response:
         if error.code is not None and error.code < 400:  # routing redirects
             return error
+        if is_api_request():
+            return _api_http_error(error)
         return render_error(error.code or 500)
 
     @app.errorhandler(Exception)
-    def unexpected(error: Exception) -> tuple[str, int]:
+    def unexpected(error: Exception) -> tuple[str, int] | Response:
         log.exception("unhandled error on %s", request.path)
         db.session.rollback()
-        return render_error(500, gettext("The error has been logged. Nothing you sent was saved."))
+        message = gettext("The error has been logged. Nothing you sent was saved.")
+        if is_api_request():
+            return problems.problem(500, message)
+        return render_error(500, message)
+
+
+def _api_http_error(error: HTTPException) -> Response:
+    """The API's answer to a refused token, an unknown URL, a body too large, a rate limit..."""
+    db.session.rollback()
+    status = error.code or 500
+    detail = None
+    if isinstance(error, TokenRefused):
+        # Like a failed login: recorded, so that someone trying tokens is seen.
+        audit.record("api_token_refused", actor=None, object_type="path", object_id=request.path[:40],
+                     ip_address=request.remote_addr, details={"reason": error.reason})  # fmt: skip
+        db.session.commit()
+        detail = gettext("Send a valid token: Authorization: Bearer <token>. It may have been "
+                         "revoked or have expired.")  # fmt: skip
+    elif status == 413:
+        detail = gettext("The body is larger than the API accepts (%(size)s bytes).",
+                         size=request.max_content_length)  # fmt: skip
+    elif status == 429:
+        detail = gettext("Too many requests with this token: wait a minute and try again.")
+    response = problems.problem(status, detail)
+    if status == 405 and isinstance(error, MethodNotAllowed) and error.valid_methods:
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
 
 
 def rerender_on_csrf_error(view):  # type: ignore[no-untyped-def]

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import time
 
-from flask import Flask, Response, current_app, flash, g, redirect, request, session, url_for
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask, Request, Response, current_app, flash, g, redirect, request, session, url_for
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask_babel import gettext
 from flask_login import current_user, logout_user
 from sqlalchemy import select
 from werkzeug.exceptions import ClientDisconnected
 
 from registry import access
+from registry.api.auth import API_PREFIX, is_api_request
 from registry.extensions import db, login_manager
 from registry.models import User
 from registry.models.base import READ_ONLY
@@ -52,7 +53,7 @@ def start_session() -> None:
 
 def expire_idle_and_old_sessions() -> None:
     """A session unused for SESSION_IDLE_MINUTES, or older than SESSION_HOURS, ends."""
-    if request.endpoint == "static" or not current_user.is_authenticated:
+    if request.endpoint == "static" or is_api_request() or not current_user.is_authenticated:
         return
     settings = current_app.config["REGISTRY"]
     now = int(time.time())
@@ -99,7 +100,21 @@ def set_headers(response: Response) -> Response:
 
 
 class SessionInterface(SecureCookieSessionInterface):
-    """The session cookie is Secure whenever the request came over HTTPS, even if not configured."""
+    """The session cookie is Secure whenever the request came over HTTPS, even if not configured.
+
+    The JSON API neither reads nor writes it: a call is its bearer token's, whatever cookie the
+    client holds (registry/api/auth.py says why).
+    """
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if request.path.startswith(API_PREFIX):
+            return self.null_session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        if self.is_null_session(session):
+            return None
+        return super().save_session(app, session, response)
 
     def get_cookie_secure(self, app: Flask) -> bool:
         from flask import has_request_context
@@ -156,7 +171,8 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _session_is_permanent() -> None:
-        session.permanent = True
+        if not is_api_request():
+            session.permanent = True
 
     app.before_request(expire_idle_and_old_sessions)
     app.before_request(access.enforce)

@@ -103,11 +103,6 @@ def show_datetime(value: datetime | None) -> str:
     return format_datetime(value, "medium") if value else ""
 
 
-def show_number(value: float | int | None) -> str:
-    """A number as the reader's language writes it (1,234 / 1 234)."""
-    return format_decimal(value) if value is not None else ""
-
-
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         label_of=label_of,

@@ -1,5 +1,6 @@
 """SQLAlchemy 2.0 typed models, one file per aggregate."""
 
+from registry.models.api import ApiToken, IdempotentRequest
 from registry.models.audit import AuditChainHead, AuditEntry
 from registry.models.base import Base
 from registry.models.border_point import BorderPoint
@@ -21,6 +22,7 @@ from registry.models.user import User, user_border_point
 from registry.models.workflow import CaseNote, FollowUp
 
 __all__ = [
+    "ApiToken",
     "AuditChainHead",
     "AuditEntry",
     "Base",
@@ -38,6 +40,7 @@ __all__ = [
     "DuplicateStatus",
     "FailedLogin",
     "FollowUp",
+    "IdempotentRequest",
     "IdentityDocument",
     "MonthlyFigure",
     "Partner",

@@ -39,6 +39,7 @@ MAX_QUERY_WORDS = 6
 # The value of `assigned_to` that selects the cases nobody follows yet.
 UNASSIGNED = "none"
 SORTS = ("newest", "oldest", "case_number")
+MAX_ID = 2**31 - 1  # the largest id an INTEGER column holds
 
 
 @dataclass(frozen=True)
@@ -276,6 +277,9 @@ def count_cases(query: Select[Any], limit: int) -> tuple[int, bool]:
 
 def get_case(actor: User, case_number: str) -> Case:
     """The case, if the actor may see it; otherwise NotFound, whether or not it exists."""
+    if not looks_like_case_number(case_number):
+        # No case has such a number (and PostgreSQL refuses some characters in a query at all).
+        raise case_not_found(case_number)
     case = db.session.scalar(
         scoped(actor)
         .where(Case.case_number == case_number.strip().upper())
@@ -296,12 +300,50 @@ def case_not_found(case_number: str) -> NotFound:
 
 def require_in_scope(actor: User, case_number: str) -> None:
     """NotFound unless the case exists among the actor's border points (the access matrix's check)."""
+    if not looks_like_case_number(case_number):
+        raise case_not_found(case_number)
     found = db.session.scalar(
         select(Case.id).where(Case.case_number == case_number.strip().upper(),
                               Case.border_point_id.in_(actor.border_point_scope()))  # fmt: skip
     )
     if found is None:
         raise case_not_found(case_number)
+
+
+def person_not_found(person_id: object) -> NotFound:
+    return NotFound(N_("No person %(person_id)s among your border points."),
+                    params={"person_id": str(person_id)[:20]})  # fmt: skip
+
+
+def require_person_in_scope(actor: User, person_id: object) -> None:
+    """NotFound unless the person is a member of a case among the actor's border points."""
+    # Beyond a database integer no person exists (and PostgreSQL would refuse the comparison).
+    if not isinstance(person_id, int) or not 0 < person_id <= MAX_ID:
+        raise person_not_found(person_id)
+    found = db.session.scalar(
+        select(CaseMember.id)
+        .join(Case, Case.id == CaseMember.case_id)
+        .where(CaseMember.person_id == person_id,
+               Case.border_point_id.in_(actor.border_point_scope()))  # fmt: skip
+        .limit(1)
+    )
+    if found is None:
+        raise person_not_found(person_id)
+
+
+def case_of_person(actor: User, person_id: int) -> Case:
+    """The case (among the actor's border points) that covers the person; NotFound otherwise."""
+    case_number = db.session.scalar(
+        select(Case.case_number)
+        .join(CaseMember, CaseMember.case_id == Case.id)
+        .where(CaseMember.person_id == person_id,
+               Case.border_point_id.in_(actor.border_point_scope()))  # fmt: skip
+        .order_by(Case.id)
+        .limit(1)
+    )
+    if case_number is None:
+        raise person_not_found(person_id)
+    return get_case(actor, case_number)
 
 
 def open_case(actor: User, case_number: str, *, purpose: str, ip_address: str | None,

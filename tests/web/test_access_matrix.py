@@ -4,6 +4,9 @@ For a case of border point A, each user gets what registry/access.py says: the p
 redirect that is not the login page), the login page (302), 403 or 404. POSTs are sent without a
 CSRF token: the access check comes first, so a refused user gets 403/404 and an allowed one gets
 the CSRF refusal (400), and nothing changes. A route added without its row fails here.
+
+The JSON API is walked the same way with each user's bearer token instead of a session: no token
+is 401 (its "login"), and an allowed write sent without a body gets 415.
 """
 
 from __future__ import annotations
@@ -16,10 +19,10 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from registry.access import ADMINS, MATRIX, PEOPLE, PUBLIC_ENDPOINTS, Rule, Scope
+from registry.access import ADMINS, API_PREFIX, MATRIX, PEOPLE, PUBLIC_ENDPOINTS, Rule, Scope
 from registry.extensions import db
 from registry.models import AuditEntry, Base, Case, User
-from registry.services import accounts, household, verification
+from registry.services import accounts, api_tokens, household, verification
 from tests.conftest import Browser, sample_photo
 
 ROLES = ("anonymous", "officer_a", "officer_b", "supervisor_a", "national_supervisor", "admin")
@@ -40,6 +43,16 @@ class World:
     case_number: str
     values: dict[str, str]
     browsers: dict[str, Browser]
+    tokens: dict[str, str]
+
+    def open(self, endpoint: str, role: str, url: str, method: str = "GET", **kwargs: Any) -> Any:
+        """As this kind of user: a browser with its session, or for the API a bearer token."""
+        client = self.browsers[role].client
+        if endpoint.startswith(API_PREFIX):
+            client = self.browsers["anonymous"].client
+            if role in self.tokens:
+                kwargs["headers"] = {"Authorization": f"Bearer {self.tokens[role]}"}
+        return client.open(url, method=method, **kwargs)
 
 
 @pytest.fixture
@@ -75,13 +88,20 @@ def world(app: Flask, officer, other_officer, supervisor, national_supervisor, a
         "document_id": "1",
         "pair_id": "1",
         "merge_id": "1",
+        "token_id": "1",
+        "document": "summary",
     }
-    browsers = {"anonymous": Browser(app.test_client())}
+    browsers = {"anonymous": Browser(app.test_client(use_cookies=False))}
+    tokens = {}
     for role, username in USERNAMES.items():
         browser = Browser(app.test_client())
         assert browser.login(username).status_code == 302, username
         browsers[role] = browser
-    return World(case.case_number, values, browsers)
+        with app.app_context():
+            user = db.session.scalar(db.select(User).filter_by(username=username))
+            tokens[role] = api_tokens.create_token(user, created_by="test")[1]
+            db.session.commit()
+    return World(case.case_number, values, browsers, tokens)
 
 
 def expected(rule: Rule, role: str) -> str:
@@ -90,22 +110,25 @@ def expected(rule: Rule, role: str) -> str:
         return "allowed"
     if role == "anonymous":
         return "login"
-    if (rule.scope in (Scope.CASE, Scope.BORDER_POINT) and ROLE_OF[role] != "admin"
-            and role not in HOLDS_POINT_A):
+    if (rule.scope in (Scope.CASE, Scope.BORDER_POINT, Scope.PERSON) and ROLE_OF[role] != "admin"
+            and role not in HOLDS_POINT_A):  # fmt: skip
         return "404"
     if ROLE_OF[role] not in rule.roles:
         return "403"
     return "allowed"
 
 
-def outcome(response: Any, method: str) -> str:
+def outcome(response: Any, method: str, endpoint: str = "") -> str:
     status, location = response.status_code, response.headers.get("Location", "")
     if status == 302 and location.startswith("/login") and not location.startswith("/login/"):
+        return "login"
+    if status == 401 and endpoint.startswith(API_PREFIX):
         return "login"
     if status in (403, 404):
         return str(status)
     if method in STATE_CHANGING:
-        return "allowed" if status == 400 else f"unexpected {status}"
+        refusal_of_an_empty_request = 415 if endpoint.startswith(API_PREFIX) else 400
+        return "allowed" if status == refusal_of_an_empty_request else f"unexpected {status}"
     return "allowed" if status in (200, 302) else f"unexpected {status}"
 
 
@@ -123,7 +146,7 @@ def walk(app: Flask, world: World, roles: tuple[str, ...] = ROLES) -> Iterator[t
         url = url_for_rule(rule, world.values)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             for role in roles:
-                response = world.browsers[role].client.open(url, method=method)
+                response = world.open(rule.endpoint, role, url, method)
                 yield rule.endpoint, method, url, role, response
                 response.close()
 
@@ -141,7 +164,7 @@ def test_every_route_answers_each_kind_of_user_as_the_matrix_says(app, world):
     wrong = []
     checked = 0
     for endpoint, method, url, role, response in walk(app, world):
-        want, got = expected(MATRIX[endpoint], role), outcome(response, method)
+        want, got = expected(MATRIX[endpoint], role), outcome(response, method, endpoint)
         if want == "allowed" and got == "login" and MATRIX[endpoint].public:
             got = "allowed"  # a public step that starts again at the login page (two_factor)
         checked += 1
@@ -169,6 +192,9 @@ def test_every_route_naming_a_case_checks_the_case_scope(app):
         if "case_number" in rule.arguments:
             assert MATRIX[rule.endpoint].scope is Scope.CASE, rule.endpoint
             assert MATRIX[rule.endpoint].personal, rule.endpoint
+        elif "person_id" in rule.arguments:
+            assert MATRIX[rule.endpoint].scope is Scope.PERSON, rule.endpoint
+            assert MATRIX[rule.endpoint].personal, rule.endpoint
 
 
 def test_every_route_naming_a_border_point_checks_that_the_user_holds_it(app):
@@ -191,7 +217,7 @@ def test_personal_data_is_for_officers_and_supervisors_only():
 
 def test_the_public_endpoints_are_the_short_allow_list():
     assert PUBLIC_ENDPOINTS == {"static", "main.health", "auth.login", "auth.set_language",
-                                "auth.two_factor"}  # fmt: skip
+                                "auth.two_factor", "api.openapi_description"}  # fmt: skip
 
 
 # --- CSRF on every state-changing route --------------------------------------------------------
@@ -208,6 +234,8 @@ def test_every_state_changing_route_refuses_a_missing_or_forged_csrf_token(app, 
     before = _row_counts(app)
     checked = []
     for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith(API_PREFIX):
+            continue  # no session, so no CSRF token: see the next test
         for method in sorted(rule.methods & STATE_CHANGING):
             role = next(role for role in ROLES if expected(MATRIX[rule.endpoint], role) == "allowed")
             data = {"csrf_token": token} if token else {}
@@ -226,6 +254,26 @@ def test_every_state_changing_route_refuses_a_missing_or_forged_csrf_token(app, 
         new_actions = set(db.session.scalars(
             db.select(AuditEntry.action).order_by(AuditEntry.id).offset(before["audit_entry"])))
     assert new_actions <= {"case_view"}
+
+
+def test_no_api_route_accepts_a_session_instead_of_a_token(app, world):
+    """The API is exempt from CSRF checks only because a session cookie does not reach it."""
+    before = _row_counts(app)
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith(API_PREFIX) or MATRIX[rule.endpoint].public:
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            role = next(role for role in ROLES if expected(MATRIX[rule.endpoint], role) == "allowed")
+            response = world.browsers[role].client.open(url_for_rule(rule, world.values), method=method,
+                                                        json={"to": "screening", "version": 1})  # fmt: skip
+            assert response.status_code == 401, (rule.endpoint, role, response.status_code)
+            checked += 1
+    assert checked >= 7
+    after = _row_counts(app)
+    audit_tables = {"audit_entry", "audit_chain_head"}
+    assert {k: v for k, v in after.items() if k not in audit_tables} == {
+        k: v for k, v in before.items() if k not in audit_tables}
 
 
 # --- Headers on every answer --------------------------------------------------------------------
@@ -281,7 +329,7 @@ def test_every_page_showing_a_persons_data_writes_an_audit_row(app, world):
             continue
         role = next(role for role in ROLES if expected(MATRIX[rule.endpoint], role) == "allowed")
         before = _audit_rows(app)
-        response = world.browsers[role].get(url_for_rule(rule, world.values))
+        response = world.open(rule.endpoint, role, url_for_rule(rule, world.values))
         assert response.status_code in (200, 302), rule.endpoint
         response.get_data()  # a streamed answer (an export) ends, and its request with it
         response.close()

@@ -11,7 +11,8 @@ from registry.domain.i18n import N_
 from registry.errors import rerender_on_csrf_error, translated
 from registry.extensions import db
 from registry.models import BorderPoint, Partner, User
-from registry.services import accounts
+from registry.models.base import utcnow
+from registry.services import accounts, api_tokens
 from registry.web.admin.forms import BorderPointForm, ConfirmForm, PartnerForm, UserForm
 from registry.web.common import actor
 
@@ -116,7 +117,24 @@ def edit_user(user_id: int) -> Response | str | tuple[str, int]:
 
 def _user_page(form: UserForm, user: User) -> str:
     return render_template("admin/user_form.html", form=form, user=user, confirm=ConfirmForm(),
-                           open_cases=accounts.open_cases_of(user))  # fmt: skip
+                           open_cases=accounts.open_cases_of(user), tokens=api_tokens.tokens_of(user),
+                           now=utcnow())  # fmt: skip
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+def revoke_token(token_id: int) -> Response:
+    """Revoke an API token (made with `flask registry create-token`): refused from its next call."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        token = api_tokens.revoke(token_id, actor=actor())
+    except InvalidDetails as error:
+        db.session.rollback()
+        flash(translated(error), "warning")
+        return redirect(url_for("admin.index"))
+    flash(_("Token %(prefix)s… of %(username)s revoked.", prefix=token.prefix,
+            username=token.user.username), "success")  # fmt: skip
+    return redirect(url_for("admin.edit_user", user_id=token.user_id))
 
 
 @bp.post("/users/<int:user_id>/reset-password")

@@ -290,10 +290,11 @@ def household_section(case: Case) -> ListSection:
     )
 
 
-def summary_pdf(case: Case, user: User, language: str, *, ip_address: str | None) -> bytes:
+def summary_pdf(case: Case, user: User, language: str, *, ip_address: str | None,
+                audit_details: dict[str, object] | None = None) -> bytes:
     printed = verification.issue(user, case, "summary", language)
     printing.record_print(user, case, "summary", ip_address=ip_address,
-                          details={"language": language})  # fmt: skip
+                          details={"language": language, **(audit_details or {})})  # fmt: skip
     with force_locale(language):
         data = summary_data(case, user, verify=verify_url(case.case_number, printed.code))
     return CaseSummary(data).build()
@@ -361,9 +362,11 @@ def slip_data(case: Case, printed_by: User, verify: str) -> SlipData:
     )
 
 
-def slip_pdf(case: Case, user: User, language: str, *, ip_address: str | None) -> bytes:
+def slip_pdf(case: Case, user: User, language: str, *, ip_address: str | None,
+             audit_details: dict[str, object] | None = None) -> bytes:
     printed = verification.issue(user, case, "slip", language)
-    printing.record_print(user, case, "slip", ip_address=ip_address, details={"language": language})
+    printing.record_print(user, case, "slip", ip_address=ip_address,
+                          details={"language": language, **(audit_details or {})})  # fmt: skip
     with force_locale(language):
         data = slip_data(case, user, verify_url(case.case_number, printed.code))
     return RegistrationSlip(data).build()
@@ -447,10 +450,11 @@ def declaration_data(case: Case, printed_by: User, verify: str, language: str) -
     )
 
 
-def declaration_pdf(case: Case, user: User, language: str, *, ip_address: str | None) -> bytes:
+def declaration_pdf(case: Case, user: User, language: str, *, ip_address: str | None,
+                    audit_details: dict[str, object] | None = None) -> bytes:
     printed = verification.issue(user, case, "declaration", language)
     printing.record_print(user, case, "declaration", ip_address=ip_address,
-                          details={"language": language})  # fmt: skip
+                          details={"language": language, **(audit_details or {})})  # fmt: skip
     with force_locale(language):
         data = declaration_data(case, user, verify_url(case.case_number, printed.code), language)
     return ReturnDeclaration(data).build()
