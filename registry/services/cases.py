@@ -214,7 +214,10 @@ def _beyond(cursor: Case, sort: str, forward: bool) -> ColumnElement[bool]:
     """Rows after (forward) or before the cursor's row in the list's order: the keyset."""
     if sort == "case_number":
         return Case.case_number > cursor.case_number if forward else Case.case_number < cursor.case_number
-    key, here = tuple_(Case.registered_at, Case.id), tuple_(cursor.registered_at, cursor.id)
+    # A plain tuple, so that its values are bound as the columns' types: a bare tuple_() of
+    # values would send an aware datetime as TIMESTAMP WITH TIME ZONE, which PostgreSQL compares
+    # with the naive UTC column in the session's time zone (pages skipping or repeating hours).
+    key, here = tuple_(Case.registered_at, Case.id), (cursor.registered_at, cursor.id)
     later_first = sort == "newest"
     return key < here if later_first == forward else key > here
 
