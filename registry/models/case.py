@@ -134,13 +134,17 @@ class CaseMember(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), index=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
     relationship_to_head: Mapped[str] = mapped_column("relationship", String(20))
 
     case: Mapped[Case] = relationship(back_populates="members")
     person: Mapped[Person] = relationship()
 
-    __table_args__ = (UniqueConstraint("case_id", "person_id"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "person_id"),
+        # From people to their cases (searches, the vulnerability filter) by the index alone.
+        Index("ix_case_member_person_case", "person_id", "case_id"),
+    )
 
 
 class CaseEvent(Base):
