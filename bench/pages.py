@@ -3,9 +3,11 @@ and the CSV export, on a synthetic registry of N people (`flask registry generat
 
     python -m bench.pages [--people 10000,100000,1000000] [--database-url URL] [--repeat 20]
                           [--reuse]
+    python -m bench.pages --report     # the figures of bench/out/ as Markdown tables
 
 Each size gets its own database: SQLite files in bench/out/ by default, or the PostgreSQL database
-given (emptied first: never point it at a registry in use). --reuse keeps a database already
+given (emptied first, and given the settings docs/deployment.md recommends: never point it at
+a registry in use). --reuse keeps a database already
 filled to that size (migrated to the newest schema first). Pages are timed through the Flask test client (no network), as a national
 supervisor; the export runs in a child process whose peak memory (VmHWM) is read from the kernel.
 Prints the figures, and writes them to bench/out/pages-<database>-<people>.json.
@@ -59,6 +61,8 @@ def build(url: str, people: int, reuse: bool) -> dict[str, Any]:
 
     app = make_app(url)
     with app.app_context():
+        if not url.startswith("sqlite"):
+            postgresql_settings()
         if reuse:
             upgrade()  # a database built before a new migration keeps its data
             if _is_built(people):
@@ -89,6 +93,21 @@ def build(url: str, people: int, reuse: bool) -> dict[str, Any]:
             "people_per_second_writing": round(made.people / made.seconds_writing),
             "people_per_second_overall": round(made.people / elapsed),
             "cpu_seconds": round(time.process_time() - cpu, 1)}  # fmt: skip
+
+
+# What docs/deployment.md recommends for the registry's database (SSD storage, few cores, many
+# short requests), applied to the benchmark's own database for its next connections.
+POSTGRESQL_SETTINGS = {"random_page_cost": "1.1", "max_parallel_workers_per_gather": "0"}
+
+
+def postgresql_settings() -> None:
+    from registry.extensions import db
+
+    with db.engine.begin() as connection:
+        name = connection.execute(text("SELECT current_database()")).scalar_one()
+        for setting, value in POSTGRESQL_SETTINGS.items():
+            connection.execute(text(f'ALTER DATABASE "{name}" SET {setting} = {value}'))  # noqa: S608 - constants
+    db.engine.dispose()
 
 
 def _is_built(people: int) -> bool:
@@ -297,6 +316,33 @@ def run(people: int, url: str, repeat: int, reuse: bool) -> dict[str, Any]:
     return report
 
 
+def report_table() -> str:
+    """The figures of every run in bench/out/ as Markdown tables (p95 wall / p95 CPU, ms)."""
+    runs = sorted((json.loads(path.read_text()) for path in OUT.glob("pages-*.json")),
+                  key=lambda run: (run["database"], run["people"]))  # fmt: skip
+    if not runs:
+        return "no figures in bench/out/"
+    heads = [f"{run['database'].split('+')[0]} {run['people']:,}" for run in runs]
+    lines = ["| page (p95 wall / p95 CPU, ms) | " + " | ".join(heads) + " |",
+             "| --- |" + " ---: |" * len(runs)]  # fmt: skip
+    for name in runs[-1]["pages"]:
+        cells = [f"{run['pages'][name]['p95_ms']:.0f} / {run['pages'][name]['cpu_p95_ms']:.0f}"
+                 if name in run["pages"] else "" for run in runs]  # fmt: skip
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    export = [run.get("export_csv", {}) for run in runs]
+    lines.append("| CSV export: rows a second (wall / per CPU second) | " + " | ".join(
+        f"{e.get('rows_per_second', 0):,} / {e.get('rows_per_cpu_second', 0):,}" for e in export) + " |")
+    lines.append("| CSV export: peak memory (MB) | " + " | ".join(str(e.get("peak_memory_mb", "")) for e in export) + " |")
+    generate = [run.get("generate", {}) for run in runs]
+    lines.append("| generate: people a second (writing, wall) | " + " | ".join(
+        f"{g.get('people_per_second_writing', 0):,}" for g in generate) + " |")
+    lines.append("| generate: CPU seconds (writing and counting) | " + " | ".join(
+        str(g.get("cpu_seconds", "")) for g in generate) + " |")
+    lines.append("| load average before / after | " + " | ".join(
+        f"{run['load_average_before'][0]:.1f} / {run['load_average_after'][0]:.1f}" for run in runs) + " |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--people", default="10000,100000,1000000",
@@ -304,7 +350,11 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="PostgreSQL URL to use (emptied!); default SQLite")
     parser.add_argument("--repeat", type=int, default=20, help="timed runs of each page")
     parser.add_argument("--reuse", action="store_true", help="keep a database already filled to the size")
+    parser.add_argument("--report", action="store_true", help="print the figures of bench/out/ as Markdown")
     args = parser.parse_args()
+    if args.report:
+        print(report_table())
+        return
     for people in (int(size) for size in args.people.split(",")):
         run(people, database_for(people, args.database_url), args.repeat, args.reuse)
 
