@@ -91,6 +91,7 @@ def build(url: str, people: int, reuse: bool) -> dict[str, Any]:
             "seconds_counting_figures": round(made.seconds_counting, 1),
             "people_per_second_writing": round(made.people / made.seconds_writing),
             "people_per_second_overall": round(made.people / elapsed),
+            "people_per_cpu_second_writing": round(made.people / made.cpu_seconds_writing),
             "cpu_seconds": round(time.process_time() - cpu, 1)}  # fmt: skip
 
 
