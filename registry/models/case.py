@@ -116,6 +116,8 @@ class Case(Base):
         Index("ix_case_file_assigned_registered", "assigned_to_id", "registered_at"),
         Index("ix_case_file_nationality_registered", "principal_nationality", "registered_at"),
         Index("ix_case_file_registered_at", "registered_at"),
+        # A search's matches (ids) sorted by registration, within scope, without reading each row.
+        Index("ix_case_file_id_registered", "id", "registered_at", "border_point_id"),
         # The supervisor's queue: cases of some statuses, oldest first (border_point_id makes
         # counting them an index-only scan), and open cases by how long they have not moved.
         Index("ix_case_file_status_changed", "status", "status_changed_at", "border_point_id"),
