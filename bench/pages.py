@@ -3,10 +3,12 @@ and the CSV export, on a synthetic registry of N people (`flask registry generat
 
     python -m bench.pages [--people 10000,100000,1000000] [--database-url URL] [--repeat 20]
                           [--reuse]
+    python -m bench.pages --report     # the figures of bench/out/ as Markdown tables
 
 Each size gets its own database: SQLite files in bench/out/ by default, or the PostgreSQL database
-given (emptied first: never point it at a registry in use). --reuse keeps a database already
-filled to that size. Pages are timed through the Flask test client (no network), as a national
+given (emptied first, and given the settings docs/deployment.md recommends: never point it at
+a registry in use). --reuse keeps a database already
+filled to that size (migrated to the newest schema first). Pages are timed through the Flask test client (no network), as a national
 supervisor; the export runs in a child process whose peak memory (VmHWM) is read from the kernel.
 Prints the figures, and writes them to bench/out/pages-<database>-<people>.json.
 """
@@ -19,7 +21,6 @@ import os
 import random
 import re
 import resource
-import statistics
 import subprocess
 import sys
 import time
@@ -27,7 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 
 OUT = Path(__file__).resolve().parent / "out"
 PASSWORD = "benchmark-password-2026"
@@ -54,13 +55,17 @@ def build(url: str, people: int, reuse: bool) -> dict[str, Any]:
 
     from registry import synthetic
     from registry.extensions import db
-    from registry.models import Person, User
+    from registry.models import User
     from registry.services import accounts
 
     app = make_app(url)
     with app.app_context():
-        if reuse and _is_built(people):
-            return {"reused": True}
+        if not url.startswith("sqlite"):
+            postgresql_settings()
+        if reuse:
+            upgrade()  # a database built before a new migration keeps its data
+            if _is_built(people):
+                return {"reused": True}
         if url.startswith("sqlite"):
             db.engine.dispose()
             path = Path(url.removeprefix("sqlite:///"))
@@ -86,7 +91,23 @@ def build(url: str, people: int, reuse: bool) -> dict[str, Any]:
             "seconds_counting_figures": round(made.seconds_counting, 1),
             "people_per_second_writing": round(made.people / made.seconds_writing),
             "people_per_second_overall": round(made.people / elapsed),
+            "people_per_cpu_second_writing": round(made.people / made.cpu_seconds_writing),
             "cpu_seconds": round(time.process_time() - cpu, 1)}  # fmt: skip
+
+
+# What docs/deployment.md recommends for the registry's database (SSD storage, few cores, many
+# short requests), applied to the benchmark's own database for its next connections.
+POSTGRESQL_SETTINGS = {"random_page_cost": "1.1", "max_parallel_workers_per_gather": "0"}
+
+
+def postgresql_settings() -> None:
+    from registry.extensions import db
+
+    with db.engine.begin() as connection:
+        name = connection.execute(text("SELECT current_database()")).scalar_one()
+        for setting, value in POSTGRESQL_SETTINGS.items():
+            connection.execute(text(f'ALTER DATABASE "{name}" SET {setting} = {value}'))
+    db.engine.dispose()
 
 
 def _is_built(people: int) -> bool:
@@ -114,16 +135,43 @@ def login(app, username: str):  # type: ignore[no-untyped-def]
     return client
 
 
+# The PostgreSQL database the pages read, when its server runs on this machine: the CPU time of
+# its server processes is then counted with the app's (see server_cpu()).
+SERVER_DATABASE: str | None = None
+
+
+def server_cpu() -> float:
+    """Seconds on a CPU of the PostgreSQL server processes serving SERVER_DATABASE (a backend's
+    title names its database), from /proc/<pid>/schedstat; 0 on SQLite or a remote server."""
+    if not SERVER_DATABASE:
+        return 0.0
+    marker, total = f" {SERVER_DATABASE} ".encode(), 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            title = Path(f"/proc/{entry.name}/cmdline").read_bytes()
+            if not title.startswith(b"postgres: ") or marker not in title:
+                continue
+            with open(f"/proc/{entry.name}/schedstat") as schedstat:
+                total += int(schedstat.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            continue  # a process that ended meanwhile
+    return total / 1e9
+
+
 def timed(client, url: str, repeat: int, check: Callable[[str], bool] | None = None) -> list[tuple[float, float]]:  # type: ignore[no-untyped-def]
-    """(wall, CPU) milliseconds of each request. On SQLite the database works in this process,
-    so CPU time is the work done, whatever else the machine is busy with; wall time includes
-    waiting for a core."""
+    """(wall, CPU) milliseconds of each request. CPU time is the work done, whatever else the
+    machine is busy with: on SQLite the database works in this process; on PostgreSQL on this
+    machine, its server processes' time is added. Wall time includes waiting for a core."""
     times = []
     for _ in range(repeat):
+        server = server_cpu()
         started, cpu = time.perf_counter(), time.process_time()
         response = client.get(url)
         body = response.get_data(as_text=True)
-        times.append(((time.perf_counter() - started) * 1000, (time.process_time() - cpu) * 1000))
+        wall, cpu = (time.perf_counter() - started) * 1000, (time.process_time() - cpu) * 1000
+        times.append((wall, cpu + (server_cpu() - server) * 1000))
         assert response.status_code == 200, (url, response.status_code, body[:300])
         if check is not None:
             assert check(body), url
@@ -203,17 +251,17 @@ sys.path.insert(0, {root!r})
 from bench.pages import login, make_app
 app = make_app({url!r})
 client = login(app, "bench.supervisor")
-started = time.perf_counter()
+started, cpu = time.perf_counter(), time.process_time()
 response = client.get("/cases/export.csv", buffered=False)
 rows = size = 0
 for chunk in response.response:
     size += len(chunk)
     rows += chunk.count(b"\\n")
 response.close()
-seconds = time.perf_counter() - started
+seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
 # VmHWM, not getrusage's ru_maxrss: that one keeps the parent's peak across fork and exec.
 peak_kb = int(re.search(r"VmHWM:\\s+(\\d+) kB", open("/proc/self/status").read()).group(1))
-print(rows - 1, size, seconds, peak_kb)
+print(rows - 1, size, seconds, cpu, peak_kb)
 """
 
 
@@ -221,10 +269,12 @@ def export(url: str) -> dict[str, Any]:
     root = str(Path(__file__).resolve().parent.parent)
     result = subprocess.run([sys.executable, "-c", EXPORT_CHILD.format(root=root, url=url)],
                             capture_output=True, text=True, check=True)  # fmt: skip
-    rows, size, seconds, peak_kb = result.stdout.split()[-4:]
-    rows, seconds = int(rows), float(seconds)
+    rows, size, seconds, cpu, peak_kb = result.stdout.split()[-5:]
+    rows, seconds, cpu = int(rows), float(seconds), float(cpu)
+    # On SQLite the database works in the child: its CPU time is the export's whole work.
     return {"rows": rows, "megabytes": round(int(size) / 1e6, 1), "seconds": round(seconds, 1),
-            "rows_per_second": round(rows / seconds), "peak_memory_mb": round(int(peak_kb) / 1024)}  # fmt: skip
+            "rows_per_second": round(rows / seconds), "cpu_seconds": round(cpu, 1),
+            "rows_per_cpu_second": round(rows / cpu), "peak_memory_mb": round(int(peak_kb) / 1024)}  # fmt: skip
 
 
 def dirty_some_days(app, count: int = 20) -> None:  # type: ignore[no-untyped-def]
@@ -236,11 +286,16 @@ def dirty_some_days(app, count: int = 20) -> None:  # type: ignore[no-untyped-de
     with app.app_context():
         top = db.session.scalar(select(func.max(Case.id)))
         ids = random.sample(range(1, top + 1), count)
-        db.session.execute(text("UPDATE case_file SET status = status WHERE id IN (%s)" % ",".join(map(str, ids))))
+        table = Case.__table__
+        db.session.execute(update(table).where(table.c.id.in_(ids)).values(status=table.c.status))
         db.session.commit()
 
 
 def run(people: int, url: str, repeat: int, reuse: bool) -> dict[str, Any]:
+    global SERVER_DATABASE
+    host = re.search(r"@([^:/]+)", url)
+    local = host is not None and host.group(1) in ("127.0.0.1", "localhost")
+    SERVER_DATABASE = url.rsplit("/", 1)[1].split("?")[0] if url.startswith("postgresql") and local else None
     print(f"\n== {people:,} people on {url.split(':')[0]} ==", flush=True)
     report: dict[str, Any] = {"people": people, "database": url.split(":")[0],
                               "load_average_before": os.getloadavg(),
@@ -248,6 +303,10 @@ def run(people: int, url: str, repeat: int, reuse: bool) -> dict[str, Any]:
     print(f"  calibration: {report['calibration_cpu_seconds_before']} s of CPU for the reference loop, "
           f"load average {report['load_average_before'][0]:.1f}", flush=True)
     report["generate"] = build(url, people, reuse)
+    previous = OUT / f"pages-{report['database']}-{people}.json"
+    if report["generate"].get("reused") and previous.exists():
+        # The figures of the load that filled the database, from its first run.
+        report["generate"] = {**json.loads(previous.read_text()).get("generate", {}), "reused": True}
     print("  generate:", report["generate"], flush=True)
     app = make_app(url)
     found = samples(app)
@@ -289,6 +348,33 @@ def run(people: int, url: str, repeat: int, reuse: bool) -> dict[str, Any]:
     return report
 
 
+def report_table() -> str:
+    """The figures of every run in bench/out/ as Markdown tables (p95 wall / p95 CPU, ms)."""
+    runs = sorted((json.loads(path.read_text()) for path in OUT.glob("pages-*.json")),
+                  key=lambda run: (run["database"], run["people"]))  # fmt: skip
+    if not runs:
+        return "no figures in bench/out/"
+    heads = [f"{run['database'].split('+')[0]} {run['people']:,}" for run in runs]
+    lines = ["| page (p95 wall / p95 CPU, ms) | " + " | ".join(heads) + " |",
+             "| --- |" + " ---: |" * len(runs)]  # fmt: skip
+    for name in runs[-1]["pages"]:
+        cells = [f"{run['pages'][name]['p95_ms']:.0f} / {run['pages'][name]['cpu_p95_ms']:.0f}"
+                 if name in run["pages"] else "" for run in runs]  # fmt: skip
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    export = [run.get("export_csv", {}) for run in runs]
+    lines.append("| CSV export: rows a second (wall / per CPU second) | " + " | ".join(
+        f"{e.get('rows_per_second', 0):,} / {e.get('rows_per_cpu_second', 0):,}" for e in export) + " |")
+    lines.append("| CSV export: peak memory (MB) | " + " | ".join(str(e.get("peak_memory_mb", "")) for e in export) + " |")
+    generate = [run.get("generate", {}) for run in runs]
+    lines.append("| generate: people a second (writing, wall) | " + " | ".join(
+        f"{g.get('people_per_second_writing', 0):,}" for g in generate) + " |")
+    lines.append("| generate: CPU seconds (writing and counting) | " + " | ".join(
+        str(g.get("cpu_seconds", "")) for g in generate) + " |")
+    lines.append("| load average before / after | " + " | ".join(
+        f"{run['load_average_before'][0]:.1f} / {run['load_average_after'][0]:.1f}" for run in runs) + " |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--people", default="10000,100000,1000000",
@@ -296,7 +382,11 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="PostgreSQL URL to use (emptied!); default SQLite")
     parser.add_argument("--repeat", type=int, default=20, help="timed runs of each page")
     parser.add_argument("--reuse", action="store_true", help="keep a database already filled to the size")
+    parser.add_argument("--report", action="store_true", help="print the figures of bench/out/ as Markdown")
     args = parser.parse_args()
+    if args.report:
+        print(report_table())
+        return
     for people in (int(size) for size in args.people.split(",")):
         run(people, database_for(people, args.database_url), args.repeat, args.reuse)
 

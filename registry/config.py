@@ -31,7 +31,7 @@ class Settings:
     LOGIN_FAILURE_WINDOW_SECONDS: int = 60
     CASES_PER_PAGE: int = 25
     # The case list counts matches up to this many; beyond, it says "more than" (never a guess).
-    CASES_COUNT_LIMIT: int = 10_000
+    CASES_COUNT_LIMIT: int = 1_000
     BATCH_PRINT_LIMIT: int = 500  # case sheets printed at once from the list, at most
     STALE_CASE_DAYS: int = 14  # an open case whose status has not changed for this long is in the queue
     SESSION_HOURS: int = 12  # absolute: a login lasts at most this long

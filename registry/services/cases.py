@@ -157,7 +157,11 @@ def search_condition(text: str) -> ColumnElement[bool] | None:
         found.append(
             select(CaseMember.case_id).where(CaseMember.person_id.in_(matching)).correlate(None)
         )
-    return Case.id.in_(union(*found)) if len(found) > 1 else Case.id.in_(found[0])
+    if len(found) == 1:
+        return Case.id.in_(found[0])
+    # Matched once per statement: the list's page and its count read the same matches.
+    searched = union(*found).cte("searched").prefix_with("MATERIALIZED")
+    return Case.id.in_(select(searched.c[0]))
 
 
 def filtered(actor: User, filters: CaseFilters, *, timezone: str | None = None) -> Select[tuple[Case]]:
@@ -215,7 +219,10 @@ def _beyond(cursor: Case, sort: str, forward: bool) -> ColumnElement[bool]:
     """Rows after (forward) or before the cursor's row in the list's order: the keyset."""
     if sort == "case_number":
         return Case.case_number > cursor.case_number if forward else Case.case_number < cursor.case_number
-    key, here = tuple_(Case.registered_at, Case.id), tuple_(cursor.registered_at, cursor.id)
+    # A plain tuple, so that its values are bound as the columns' types: a bare tuple_() of
+    # values would send an aware datetime as TIMESTAMP WITH TIME ZONE, which PostgreSQL compares
+    # with the naive UTC column in the session's time zone (pages skipping or repeating hours).
+    key, here = tuple_(Case.registered_at, Case.id), (cursor.registered_at, cursor.id)
     later_first = sort == "newest"
     return key < here if later_first == forward else key > here
 
@@ -241,12 +248,14 @@ def list_cases(actor: User, filters: CaseFilters, *, timezone: str, per_page: in
             messages.append(N_("That page is no longer available: here is the first page."))
     page_query = query if cursor is None else query.where(_beyond(cursor, sort, forward))
     # The page's ids first: sorting many matches then reads two columns (often from an index
-    # alone), not every column of each case and its principal.
-    ids = list(db.session.scalars(
-        page_query.with_only_columns(Case.id)
+    # alone), not every column of each case and its principal. The count comes in the same
+    # statement (computed once): a search's matches are then found once, not twice.
+    found = db.session.execute(
+        page_query.with_only_columns(Case.id, _capped_count(query, count_limit).scalar_subquery())
         .order_by(*_order(sort, reverse=not forward and cursor is not None))
         .limit(per_page + 1)
-    ))  # fmt: skip
+    ).all()  # fmt: skip
+    ids = [case_id for case_id, _ in found]
     loaded = {case.id: case for case in db.session.scalars(select(Case).where(Case.id.in_(ids)))}
     rows = [loaded[case_id] for case_id in ids]
     more = len(rows) > per_page
@@ -256,7 +265,11 @@ def list_cases(actor: User, filters: CaseFilters, *, timezone: str, per_page: in
         has_next, has_previous = True, more
     else:
         has_next, has_previous = more, cursor is not None
-    total, exact = count_cases(query, count_limit)
+    if found:
+        counted = found[0][1]
+        total, exact = (count_limit, False) if counted > count_limit else (counted, True)
+    else:
+        total, exact = count_cases(query, count_limit) if cursor is not None else (0, True)
     return CasePage(cases=rows, total=total, total_is_exact=exact, has_next=has_next,
                     has_previous=has_previous, sort=sort, count_limit=count_limit,
                     messages=messages)  # fmt: skip
@@ -268,11 +281,15 @@ def count_cases(query: Select[Any], limit: int) -> tuple[int, bool]:
     Counting a million matching cases to print "1,000,000" would read a million rows on every
     page; "more than 10,000" is as true and reads 10,001.
     """
-    capped = query.with_only_columns(Case.id).limit(limit + 1).subquery()
-    total = db.session.scalar(select(func.count()).select_from(capped)) or 0
+    total = db.session.scalar(_capped_count(query, limit)) or 0
     if total > limit:
         return limit, False
     return total, True
+
+
+def _capped_count(query: Select[Any], limit: int) -> Select[tuple[int]]:
+    capped = query.with_only_columns(Case.id).limit(limit + 1).subquery()
+    return select(func.count()).select_from(capped)
 
 
 def get_case(actor: User, case_number: str) -> Case:

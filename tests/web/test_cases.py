@@ -366,6 +366,57 @@ def test_pages_follow_the_chosen_order(app, logged_in, officer, register):
     assert f"after={created[1]}&amp;sort=oldest" in first or f"sort=oldest&amp;after={created[1]}" in first
 
 
+def test_pages_neither_skip_nor_repeat_cases_registered_at_the_same_moment(app, officer, register):
+    """Ties on the registration moment are broken by the case's id; on PostgreSQL the session's
+    time zone (here three hours from UTC) must not move the page's bounds."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import text
+
+    from registry.models import Case, User
+    from registry.services import cases as case_service
+
+    created = [register(officer, given_names=name).case_number for name in "ABCDEFG"]
+    moment = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+    # Three at the same moment, then one an hour apart, as a day's work might register them.
+    moments = [moment, moment, moment, moment + timedelta(hours=1), moment + timedelta(hours=2),
+               moment + timedelta(hours=3), moment - timedelta(hours=1)]  # fmt: skip
+    with app.app_context():
+        for number, registered_at in zip(created, moments, strict=True):
+            db.session.scalar(db.select(Case).filter_by(case_number=number)).registered_at = registered_at
+        db.session.commit()
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text("SET LOCAL TIME ZONE 'Africa/Dar_es_Salaam'"))
+        user = db.session.get(User, officer.id)
+        expected = {
+            "newest": [number for _, _, number in sorted(
+                ((at, case_id, number) for case_id, (number, at) in enumerate(zip(created, moments, strict=True))),
+                reverse=True)],
+            "case_number": sorted(created),
+        }  # fmt: skip
+        expected["oldest"] = expected["newest"][::-1]
+
+        def page(sort: str, **cursor: str | None) -> case_service.CasePage:
+            return case_service.list_cases(user, case_service.CaseFilters(), timezone="Africa/Dar_es_Salaam",
+                                           per_page=2, count_limit=100, sort=sort, **cursor)  # fmt: skip
+
+        for sort, order in expected.items():
+            pages = [page(sort)]
+            while pages[-1].next_cursor and len(pages) < 10:
+                pages.append(page(sort, after=pages[-1].next_cursor))
+            forward = [case.case_number for shown in pages for case in shown.cases]
+            backward = []
+            shown = pages[-1]
+            for _ in range(10):
+                backward[:0] = [case.case_number for case in shown.cases]
+                if not shown.previous_cursor:
+                    break
+                shown = page(sort, before=shown.previous_cursor)
+            assert forward == order, sort
+            assert backward == order, sort
+            assert pages[0].total == 7
+
+
 def test_a_page_link_to_an_unknown_or_foreign_case_starts_again_from_the_first_page(logged_in, officer,
                                                                                     other_officer, register):  # fmt: skip
     mine = register(officer)

@@ -238,6 +238,10 @@ def test_overdue_follow_ups_count_the_open_ones_past_due_of_open_cases(populated
 
     with populated.app_context():
         today = registry_today()
+        # The generator's own follow-ups, counted here one by one.
+        already = sum(1 for follow_up in db.session.scalars(db.select(FollowUp))
+                      if follow_up.done_on is None and follow_up.due_on < today
+                      and follow_up.case.status != "closed")  # fmt: skip
         author = db.session.scalars(db.select(User.id)).first()
         open_cases = db.session.scalars(db.select(Case).where(Case.status != "closed").limit(3)).all()
         closed = db.session.scalars(db.select(Case).where(Case.status == "closed")).first()
@@ -253,7 +257,8 @@ def test_overdue_follow_ups_count_the_open_ones_past_due_of_open_cases(populated
                                     done_on=done_on, created_by_id=author))  # fmt: skip
         db.session.commit()
     page = dashboard(populated, "supervisor")
-    assert headline(page, "overdue_follow_ups") == "2"
+    assert already > 0
+    assert headline(page, "overdue_follow_ups") == str(already + 2)
 
 
 def test_each_count_links_to_the_list_with_the_same_filters(populated):
