@@ -1,0 +1,178 @@
+"""Each role's day in a real browser, at a desk, on a tablet and on a phone: every journey fails
+on a console error, a failed request or a Content-Security-Policy violation (see conftest)."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import EVERY_VIEWPORT
+from tests.e2e.steps import (
+    choose_language,
+    days_from,
+    iso,
+    open_case,
+    open_menu,
+    register_person,
+    seed_case,
+    take_step,
+    unique_name,
+)
+
+
+@EVERY_VIEWPORT
+def test_an_officer_logs_in_and_out(open_session, watch):
+    page = open_session(None).page
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/login"))
+    page.get_by_label("Username").fill("officer.mny")
+    page.get_by_label("Password").fill("not the password")
+    with watch.expecting(401, 422):
+        page.get_by_role("button", name="Log in").click()
+        expect(page.get_by_role("alert")).to_be_visible()
+    expect(page.get_by_label("Username")).to_have_value("officer.mny")
+
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("My cases")
+
+    toggler = page.locator(".navbar-toggler")
+    if toggler.is_visible():
+        toggler.click()
+    page.get_by_role("button", name="Log out").click()
+    expect(page).to_have_url(re.compile(r"/login"))
+
+
+@EVERY_VIEWPORT
+def test_a_voluntary_return_from_registration_to_arrival(open_session, today):
+    officer = open_session("officer.mny").page
+    family_name = unique_name("Ndayishimiye")
+    case_number = register_person(officer, "Aline", family_name)
+    expect(officer.locator("#case-status")).to_have_attribute("data-status", "registered")
+
+    take_step(officer, "start_screening", {"Fear of return": "no"}, reaches="screening")
+    take_step(officer, "request_return", {"Country of return": "BDI",
+                                          "Place of return (town, district)": "Makamba"},
+              reaches="return_requested")  # fmt: skip
+    expect(officer.locator("details.step[data-action=approve_return]")).to_have_count(0)
+
+    supervisor = open_session("supervisor.mny").page
+    open_menu(supervisor, "Queue")
+    approvals = supervisor.locator("#approvals")
+    expect(approvals.get_by_role("row").filter(has_text=case_number)).to_contain_text(family_name)
+    approvals.get_by_role("link", name=case_number).click()
+    take_step(supervisor, "approve_return", reaches="return_approved")
+
+    officer.reload()
+    take_step(officer, "schedule_travel", {
+        "Travel document (type and number)": "Laissez-passer LP-1",
+        "Departure date": iso(today),
+        "Departure point": "Manyovu gate",
+        "Found fit to travel (medical check) on": iso(today),
+        "Means of transport": "Bus",
+        "Escort required": True,
+    }, reaches="travel_ready")
+    take_step(officer, "mark_departed", reaches="departed")
+    take_step(officer, "confirm_return", {"Arrival confirmed on": iso(today)}, reaches="returned")
+    timeline = officer.locator("#timeline")
+    for status in ("Returned", "Departed", "Ready to travel", "Return approved", "Return requested"):
+        expect(timeline).to_contain_text(status)
+
+
+@EVERY_VIEWPORT
+def test_a_regularisation_ends_with_a_permit(open_session, today):
+    officer = open_session("officer.mny").page
+    case_number = register_person(officer, "Josué", unique_name("Habimana"), sex="Male",
+                                  nationality="COD")  # fmt: skip
+    take_step(officer, "start_screening", {"Fear of return": "yes"}, reaches="screening")
+    take_step(officer, "request_regularisation", {"Permit applied for": "Residence permit"},
+              reaches="regularisation_requested")  # fmt: skip
+    take_step(officer, "submit_application", {"Application reference": "IMM/2026/118",
+                                              "Submitted on": iso(today)},
+              reaches="application_submitted")  # fmt: skip
+    take_step(officer, "grant_permit", {"Permit number": "RP-4471",
+                                        "Permit valid until": days_from(today, 365),
+                                        "Decided on": iso(today)},
+              reaches="regularised")  # fmt: skip
+    expect(officer.locator("#case-number")).to_have_text(case_number)
+    expect(officer.locator("#timeline")).to_contain_text("RP-4471")
+
+
+@EVERY_VIEWPORT
+def test_a_supervisor_closes_a_case_and_reopens_it(open_session, server, today):
+    case_number = seed_case(server.app, "officer.mny", unique_name("Ndikumana"),
+                            to=("screening",), today=today)  # fmt: skip
+    supervisor = open_session("supervisor.mny").page
+    open_case(supervisor, case_number)
+    take_step(supervisor, "close", {"Why the case is closed": "lost_contact",
+                                    "Why (required)": "No answer for two months"},
+              reaches="closed")  # fmt: skip
+    take_step(supervisor, "reopen", {"Why (required)": "The person came back to the post"},
+              reaches="screening")
+    expect(supervisor.locator("#timeline")).to_contain_text("The person came back to the post")
+
+
+@EVERY_VIEWPORT
+def test_an_officer_of_another_border_point_finds_neither_case(open_session, server, watch,
+                                                               today):  # fmt: skip
+    family_name = unique_name("Irakoze")
+    returned = seed_case(server.app, "officer.mny", family_name, today=today,
+                         to=("screening", "return_requested", "return_approved", "travel_ready",
+                             "departed", "returned"),
+                         by={"return_approved": "supervisor.mny"})  # fmt: skip
+    regularising = seed_case(server.app, "officer.mny", family_name, today=today,
+                             to=("screening", "regularisation_requested"))  # fmt: skip
+    stranger = open_session("officer.kbg").page
+    open_menu(stranger, "Cases")
+    for term in (family_name, returned, regularising):
+        stranger.get_by_label("Name, case, document or phone number").fill(term)
+        stranger.get_by_role("button", name="Search", exact=True).click()
+        expect(stranger.get_by_role("main")).to_contain_text("No case matches")
+        expect(stranger.get_by_role("main")).not_to_contain_text(family_name.upper())
+    for case_number in (returned, regularising):
+        with watch.expecting(404):
+            response = stranger.goto(f"/cases/{case_number}")
+        assert response is not None and response.status == 404
+        expect(stranger.get_by_role("main")).not_to_contain_text(family_name)
+
+
+@EVERY_VIEWPORT
+def test_the_dashboard_shows_the_new_figures(open_session, server, today):
+    supervisor = open_session("supervisor").page
+    open_menu(supervisor, "Dashboard")
+
+    def figure(name: str) -> int:
+        text = supervisor.locator(f"[data-figure={name}]").inner_text()
+        return int(re.sub(r"\D", "", text))
+
+    people, returns, permits = figure("people"), figure("returns_completed"), figure(
+        "regularisations_granted")
+    seed_case(server.app, "officer.mny", unique_name("Nshimirimana"), today=today,
+              to=("screening", "return_requested", "return_approved", "travel_ready",
+                  "departed", "returned"), by={"return_approved": "supervisor.mny"})  # fmt: skip
+    seed_case(server.app, "officer.kbg", unique_name("Mugisha"), today=today)
+    supervisor.reload()
+    assert (figure("people"), figure("returns_completed"), figure("regularisations_granted")) == (
+        people + 2, returns + 1, permits)
+    status_rows = supervisor.locator("#table-status")
+    expect(status_rows.locator("tr[data-key=returned]")).to_be_visible()
+
+
+@EVERY_VIEWPORT
+def test_a_user_switches_the_interface_to_french_and_to_swahili(open_session, viewport):
+    page = open_session(f"polyglot.{viewport}").page
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    choose_language(page, "en", "Français")
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mes dossiers")
+    choose_language(page, "fr", "Kiswahili")
+    expect(page.locator("html")).to_have_attribute("lang", "sw")
+    expect(page.locator("form[action$='/logout'] button")).to_have_text("Ondoka")
+    # The choice stays with the account: the next login is in Swahili too.
+    page.context.clear_cookies()
+    from tests.e2e.conftest import log_in
+
+    log_in(page, f"polyglot.{viewport}")
+    expect(page.locator("html")).to_have_attribute("lang", "sw")
+    choose_language(page, "sw", "English")
