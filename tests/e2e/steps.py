@@ -39,19 +39,22 @@ def unique_name(prefix: str) -> str:
 
 def open_menu(page: Page, name: str) -> None:
     """Follow a link of the top menu; on a narrow screen the menu opens first."""
+    open_collapsed_menu(page)
+    page.locator("#nav-links").get_by_role("link", name=name, exact=True).click()
+
+
+def open_collapsed_menu(page: Page) -> None:
+    """On a narrow screen the menu hides behind its button: press it."""
+    page.wait_for_load_state()  # the styles decide whether the button shows
     toggler = page.locator(".navbar-toggler")
     if toggler.is_visible():
         toggler.click()
         expect(page.locator("#nav-links")).to_be_visible()
-    page.locator("#nav-links").get_by_role("link", name=name, exact=True).click()
 
 
 def choose_language(page: Page, current: str, language: str) -> None:
     """Switch the interface's language with the menu in the top bar."""
-    toggler = page.locator(".navbar-toggler")
-    if toggler.is_visible():
-        toggler.click()
-        expect(page.locator("#nav-links")).to_be_visible()
+    open_collapsed_menu(page)
     page.locator("#language-menu").click()
     page.get_by_role("button", name=language, exact=True).click()
     expect(page.locator("html")).not_to_have_attribute("lang", current)

@@ -13,6 +13,7 @@ from tests.e2e.steps import (
     days_from,
     iso,
     open_case,
+    open_collapsed_menu,
     open_menu,
     register_person,
     seed_case,
@@ -37,9 +38,7 @@ def test_an_officer_logs_in_and_out(open_session, watch):
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("My cases")
 
-    toggler = page.locator(".navbar-toggler")
-    if toggler.is_visible():
-        toggler.click()
+    open_collapsed_menu(page)
     page.get_by_role("button", name="Log out").click()
     expect(page).to_have_url(re.compile(r"/login"))
 
@@ -129,7 +128,7 @@ def test_an_officer_of_another_border_point_finds_neither_case(open_session, ser
         stranger.get_by_label("Name, case, document or phone number").fill(term)
         stranger.get_by_role("button", name="Search", exact=True).click()
         expect(stranger.get_by_role("main")).to_contain_text("No case matches")
-        expect(stranger.get_by_role("main")).not_to_contain_text(family_name.upper())
+        expect(stranger.get_by_role("main")).not_to_contain_text(family_name)
     for case_number in (returned, regularising):
         with watch.expecting(404):
             response = stranger.goto(f"/cases/{case_number}")
