@@ -93,3 +93,6 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (main, auth, account, registrations, cases, workflow, dashboard, admin,
                       rights, audit):
         app.register_blueprint(blueprint)
+    # Where a page declares no icon (a PDF opened in the browser), browsers ask for /favicon.ico:
+    # the static files answer it with the registry's icon rather than a 404.
+    app.add_url_rule("/favicon.ico", endpoint="static", defaults={"filename": "favicon.svg"})

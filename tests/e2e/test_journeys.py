@@ -27,6 +27,10 @@ def test_an_officer_logs_in_and_out(open_session, watch):
     page = open_session(None).page
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/login"))
+    # The icon the page names, and the one browsers ask for where a page names none (a PDF).
+    for icon in (page.locator("link[rel=icon]").get_attribute("href"), "/favicon.ico"):
+        answer = page.request.get(icon)
+        assert answer.ok and answer.headers["content-type"].startswith("image/svg+xml"), icon
     page.get_by_label("Username").fill("officer.mny")
     page.get_by_label("Password").fill("not the password")
     with watch.expecting(401, 422):
