@@ -25,7 +25,7 @@ MOVES: dict[str, Any] = {
     "return_approved": lambda today: ({}, None),
     "travel_ready": lambda today: ({"travel_document": "LP-1", "departure_date": iso(today),
                                     "departure_point": "Manyovu gate",
-                                    "fit_to_travel_on": iso(today)}, None),  # fmt: skip
+                                    "fit_to_travel_on": iso(today)}, None),
     "departed": lambda today: ({}, None),
     "returned": lambda today: ({"arrival_confirmed_on": iso(today)}, None),
     "regularisation_requested": lambda today: ({"permit_type": "Residence permit"}, None),

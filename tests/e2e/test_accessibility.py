@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import EVERY_VIEWPORT, axe_violations
-from tests.e2e.steps import open_menu, seed_case, take_step, unique_name
+from tests.e2e.conftest import EVERY_VIEWPORT, axe_violations, log_in
+from tests.e2e.steps import open_menu, seed_case, unique_name
 
 # Every <input>, <select> and <textarea> a person can reach, without a label that names it.
 UNLABELLED = """() => [...document.querySelectorAll("input, select, textarea")]
@@ -17,9 +17,23 @@ UNLABELLED = """() => [...document.querySelectorAll("input, select, textarea")]
                     && !el.getAttribute("aria-labelledby"))
     .map((el) => el.outerHTML)"""
 
+# Elements that stick out of the screen's width, not counting those inside a box that scrolls.
+WIDER_THAN_THE_SCREEN = """() => {
+    const width = document.documentElement.clientWidth;
+    if (document.documentElement.scrollWidth <= width) return [];
+    return [...document.querySelectorAll("body *")]
+        .filter((el) => el.getBoundingClientRect().right > width + 1)
+        .filter((el) => !el.closest(".table-responsive, .visually-hidden, .visually-hidden-focusable"))
+        .map((el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + "." + el.className)
+        .slice(0, 10);
+}"""
 
-def check_page(page, watch=None) -> None:  # type: ignore[no-untyped-def]
+
+def check_page(page) -> None:  # type: ignore[no-untyped-def]
+    """Every field labelled, nothing serious or critical for axe-core, and nothing wider than
+    the screen (a phone scrolls up and down, never sideways)."""
     assert page.evaluate(UNLABELLED) == []
+    assert page.evaluate(WIDER_THAN_THE_SCREEN) == []
     assert axe_violations(page) == []
 
 
@@ -30,8 +44,6 @@ def test_an_officers_pages_have_no_serious_accessibility_violation(open_session,
     page = open_session(None).page
     page.goto("/login")
     check_page(page)
-    from tests.e2e.conftest import log_in
-
     log_in(page, "officer.mny")
     check_page(page)  # my cases
     for path in ("/registrations/new", "/cases", f"/cases/{case_number}",

@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import EVERY_VIEWPORT
+from tests.e2e.conftest import EVERY_VIEWPORT, log_in
 from tests.e2e.steps import (
     choose_language,
     days_from,
@@ -174,8 +174,6 @@ def test_a_user_switches_the_interface_to_french_and_to_swahili(open_session, vi
     expect(page.locator("form[action$='/logout'] button")).to_have_text("Ondoka")
     # The choice stays with the account: the next login is in Swahili too.
     page.context.clear_cookies()
-    from tests.e2e.conftest import log_in
-
     log_in(page, f"polyglot.{viewport}")
     expect(page.locator("html")).to_have_attribute("lang", "sw")
     choose_language(page, "sw", "English")
