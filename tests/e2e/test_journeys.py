@@ -177,3 +177,23 @@ def test_a_user_switches_the_interface_to_french_and_to_swahili(open_session, vi
     log_in(page, f"polyglot.{viewport}")
     expect(page.locator("html")).to_have_attribute("lang", "sw")
     choose_language(page, "sw", "English")
+
+
+def test_the_watch_sees_a_csp_violation_a_script_error_and_a_missing_file(open_session, watch):
+    page = open_session("officer.mny").page
+    page.evaluate("""() => {
+        const script = document.createElement("script");
+        script.textContent = "window.injected = true";
+        document.body.append(script);
+        const image = document.createElement("img");
+        image.src = "/static/no-such-icon.png";
+        document.body.append(image);
+        setTimeout(() => { throw new Error("broken script"); });
+    }""")
+    page.wait_for_timeout(500)
+    seen = "\n".join(watch.problems)
+    assert "CSP violation: script-src" in seen
+    assert "404 for GET" in seen and "no-such-icon.png" in seen
+    assert "script error: broken script" in seen
+    assert page.evaluate("window.injected === undefined")
+    watch.problems.clear()  # seen, as they should be: this test passes
