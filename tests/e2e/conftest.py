@@ -56,6 +56,17 @@ document.addEventListener("securitypolicyviolation", (event) => {
 });
 """
 
+# Elements that stick out of the screen's width, not counting those inside a box that scrolls.
+WIDER_THAN_THE_SCREEN = """() => {
+    const width = document.documentElement.clientWidth;
+    if (document.documentElement.scrollWidth <= width) return [];
+    return [...document.querySelectorAll("body *")]
+        .filter((el) => el.getBoundingClientRect().right > width + 1)
+        .filter((el) => !el.closest(".table-responsive, .visually-hidden, .visually-hidden-focusable"))
+        .map((el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + "." + el.className)
+        .slice(0, 10);
+}"""
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     here = Path(__file__).parent

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 from registry.extensions import db
 from registry.models import Case, User
 from registry.services import registration, workflow
-from registry.services.registration import RegistrationData
+from registry.services.registration import DocumentData, RegistrationData
 
 TIMEZONE = "Africa/Dar_es_Salaam"
 
@@ -65,17 +65,26 @@ def register_person(page: Page, given_names: str, family_name: str, *, sex: str 
     """Fill the registration form with the essentials and send it; the new case number."""
     open_menu(page, "Register a person")
     expect(page.get_by_role("heading", name="Register a person")).to_be_visible()
-    page.get_by_label("Given names").fill(given_names)
-    page.get_by_label("Family name").fill(family_name)
-    page.get_by_role("group", name="Sex").get_by_label(sex, exact=True).check()
-    page.get_by_label("Date of birth", exact=True).fill(date_of_birth)
-    page.get_by_label("Nationality").select_option(nationality)
-    page.get_by_role("group", name="Did the person consent").get_by_label("Yes").check()
+    fill_person(page, given_names, family_name, sex=sex, nationality=nationality,
+                date_of_birth=date_of_birth)  # fmt: skip
     page.get_by_role("button", name="Register", exact=True).click()
     expect(page.get_by_role("status").filter(has_text="Registered. Case number")).to_be_visible()
     case_number = page.locator("#case-number").inner_text()
     expect(page.locator("h1")).to_contain_text(family_name)
     return case_number
+
+
+def fill_person(page: Page, given_names: str, family_name: str, *, sex: str = "Female",
+                nationality: str = "BDI", date_of_birth: str = "1990-05-17") -> None:  # fmt: skip
+    """The registration form's essentials: the person's names, sex, birth date, nationality, and
+    their consent."""
+    person = page.get_by_role("region", name="The person")
+    person.get_by_label("Given names").fill(given_names)
+    person.get_by_label("Family name").fill(family_name)
+    person.get_by_role("group", name="Sex").get_by_label(sex, exact=True).check()
+    person.get_by_label("Date of birth", exact=True).fill(date_of_birth)
+    person.get_by_label(labelled("Nationality")).select_option(nationality)
+    page.get_by_role("group", name="Did the person consent").get_by_label("Yes").check()
 
 
 def take_step(page: Page, action: str, fields: dict[str, Any] | None = None, *,
@@ -120,15 +129,17 @@ def days_from(today: date, days: int) -> str:
 
 
 def seed_case(app: Any, username: str, family_name: str, *, to: tuple[str, ...] = (),
-              by: dict[str, str] | None = None, today: date) -> str:  # fmt: skip
+              by: dict[str, str] | None = None, today: date,
+              national_id: str | None = None) -> str:  # fmt: skip
     """Set a scene without the browser: register a person as `username` and move the case
     through the statuses `to` (each move as the user `by[status]`, else `username`)."""
+    documents = (DocumentData("national_id", national_id, "BDI"),) if national_id else ()
     with app.app_context():
         officer = db.session.scalar(db.select(User).filter_by(username=username))
         data = RegistrationData(border_point=officer.border_points[0].code, given_names="Aline",
                                 family_name=family_name, sex="female", nationality="BDI",
                                 date_of_birth=date(1990, 5, 17), dob_precision="exact",
-                                consent_given=True, consent_date=today,
+                                consent_given=True, consent_date=today, documents=documents,
                                 submission_id=str(uuid.uuid4()))  # fmt: skip
         case = registration.register(officer, data, today=today, timezone=TIMEZONE,
                                      ip_address="127.0.0.1")  # fmt: skip

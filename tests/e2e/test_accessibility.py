@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import EVERY_VIEWPORT, axe_violations, log_in
+from tests.e2e.conftest import EVERY_VIEWPORT, WIDER_THAN_THE_SCREEN, axe_violations, log_in
 from tests.e2e.steps import open_menu, seed_case, unique_name
 
 # Every <input>, <select> and <textarea> a person can reach, without a label that names it.
@@ -16,17 +16,6 @@ UNLABELLED = """() => [...document.querySelectorAll("input, select, textarea")]
     .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute("aria-label")
                     && !el.getAttribute("aria-labelledby"))
     .map((el) => el.outerHTML)"""
-
-# Elements that stick out of the screen's width, not counting those inside a box that scrolls.
-WIDER_THAN_THE_SCREEN = """() => {
-    const width = document.documentElement.clientWidth;
-    if (document.documentElement.scrollWidth <= width) return [];
-    return [...document.querySelectorAll("body *")]
-        .filter((el) => el.getBoundingClientRect().right > width + 1)
-        .filter((el) => !el.closest(".table-responsive, .visually-hidden, .visually-hidden-focusable"))
-        .map((el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + "." + el.className)
-        .slice(0, 10);
-}"""
 
 
 def check_page(page) -> None:  # type: ignore[no-untyped-def]

@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import EVERY_VIEWPORT, log_in
+from tests.e2e.conftest import EVERY_VIEWPORT, WIDER_THAN_THE_SCREEN, log_in
 from tests.e2e.steps import (
     choose_language,
     days_from,
@@ -169,6 +169,7 @@ def test_a_user_switches_the_interface_to_french_and_to_swahili(open_session, vi
     choose_language(page, "en", "Français")
     expect(page.locator("html")).to_have_attribute("lang", "fr")
     expect(page.get_by_role("heading", level=1)).to_have_text("Mes dossiers")
+    assert page.evaluate(WIDER_THAN_THE_SCREEN) == []  # longer words, the same width
     choose_language(page, "fr", "Kiswahili")
     expect(page.locator("html")).to_have_attribute("lang", "sw")
     expect(page.locator("form[action$='/logout'] button")).to_have_text("Ondoka")
