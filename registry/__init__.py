@@ -86,12 +86,13 @@ def _register_blueprints(app: Flask) -> None:
     from registry.web.cases.views import bp as cases
     from registry.web.dashboard.views import bp as dashboard
     from registry.web.main.views import bp as main
+    from registry.web.manifests.views import bp as manifests
     from registry.web.registrations.views import bp as registrations
     from registry.web.workflow.views import bp as workflow
     from registry.web.rights.views import bp as rights
 
     for blueprint in (main, auth, account, registrations, cases, workflow, dashboard, admin,
-                      rights, audit):
+                      rights, audit, manifests):
         app.register_blueprint(blueprint)
     # Where a page declares no icon (a PDF opened in the browser), browsers ask for /favicon.ico:
     # the static files answer it with the registry's icon rather than a 404.

@@ -26,6 +26,7 @@ from registry.domain.vocabulary import Role
 class Scope(StrEnum):
     NONE = "none"  # no record, or records the role checks cover (accounts for administrators)
     CASE = "case"  # the URL names a case (<case_number>): it must lie in the user's border points
+    BORDER_POINT = "border_point"  # the URL names a border point (<border_point>): one of the user's
 
 
 EVERYONE = frozenset({"anonymous", *Role})
@@ -76,7 +77,13 @@ MATRIX: dict[str, Rule] = {
     "dashboard.index": Rule(SUPERVISORS),
     "cases.show": people(Scope.CASE),
     "cases.summary_pdf": people(Scope.CASE),
+    "cases.slip_pdf": people(Scope.CASE),
+    "cases.declaration_pdf": people(Scope.CASE),
     "cases.verify": people(Scope.CASE),
+    # Batches and manifests check each case's border point in their services.
+    "cases.sheets_pdf": people(),
+    "manifests.index": people(),
+    "manifests.pdf": people(Scope.BORDER_POINT),
     # The case's workflow: the transition table decides which role may make which move (403).
     "workflow.transition": people(Scope.CASE),
     "workflow.record_fear": people(Scope.CASE),
@@ -139,6 +146,10 @@ def enforce() -> Response | None:
         from registry.services.cases import require_in_scope
 
         require_in_scope(user, str((request.view_args or {}).get("case_number", "")))
+    if rule.scope is Scope.BORDER_POINT and user.sees_people:
+        from registry.services.printing import border_point_in_scope
+
+        border_point_in_scope(user, str((request.view_args or {}).get("border_point", "")))
     if user.role not in rule.roles:
         raise Forbidden(N_("You may not do this."))
     return None

@@ -20,6 +20,7 @@ class Settings:
     SECRET_KEY_FALLBACKS: tuple[str, ...] = ()  # former keys, still accepted for sessions while rotating
     TIMEZONE: str = "Africa/Dar_es_Salaam"
     ORGANISATION_NAME: str = "Migrant Registry"
+    ORGANISATION_LOGO: str = ""  # a PNG or JPEG file printed at the top of every document
     BASE_URL: str = ""  # the registry's own address for QR codes; default: the request's host
     RATELIMIT_STORAGE_URI: str = "memory://"  # redis://host:6379/0 so that every worker shares limits
     RATE_LIMIT_DEFAULT: str = "600 per minute"  # every page, per address
@@ -30,6 +31,7 @@ class Settings:
     CASES_PER_PAGE: int = 25
     # The case list counts matches up to this many; beyond, it says "more than" (never a guess).
     CASES_COUNT_LIMIT: int = 10_000
+    BATCH_PRINT_LIMIT: int = 500  # case sheets printed at once from the list, at most
     STALE_CASE_DAYS: int = 14  # an open case whose status has not changed for this long is in the queue
     SESSION_HOURS: int = 12  # absolute: a login lasts at most this long
     SESSION_IDLE_MINUTES: int = 30  # a session unused this long ends

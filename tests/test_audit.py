@@ -39,6 +39,18 @@ def test_rows_are_numbered_and_linked_in_commit_order(app):
         assert (head.last_seq, head.last_hash) == (5, rows[-1].row_hash)
 
 
+def test_control_characters_in_a_recorded_path_are_stored_as_replacement_characters(app, runner):
+    # A NUL byte typed into a URL: PostgreSQL refuses it in text, and the refusal must be recorded.
+    with app.app_context():
+        audit.record("access_refused", actor=None, actor_username="someone\x00", object_type="path",
+                     object_id="/v/MNY-2026-000001/\x00\x1b", ip_address="10.0.0.1")  # fmt: skip
+        db.session.commit()
+        row = db.session.scalars(db.select(AuditEntry)).one()
+        assert (row.object_id, row.actor_username) == ("/v/MNY-2026-000001/\ufffd\ufffd",
+                                                       "someone\ufffd")  # fmt: skip
+    assert _verify(runner).exit_code == 0
+
+
 def test_an_intact_chain_verifies_with_exit_code_0(app, runner):
     _write_rows(app, 5)
     result = _verify(runner)

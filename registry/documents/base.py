@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import io
 import re
-from collections.abc import Callable, Sequence
+from typing import IO
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from reportlab import rl_config
@@ -409,25 +410,77 @@ class Letterhead:
     logo_path: str | None = None
 
 
-class _NumberedCanvas(Canvas):
-    """Holds every page until the end so each can say "Page X of Y" with the true Y."""
+class EndOfPart(Flowable):
+    """Marks the end of one part of a document (one case's sheet in a batch): its pages are
+    numbered "Page X of Y" among themselves and carry that part's letterhead."""
 
-    def __init__(self, *args, draw_furniture, **kwargs):
+    # Placed on the part's last page even when that page is full (never on a page of its own).
+    _ZEROSIZE = True
+
+    def __init__(self, letterhead: Letterhead):
+        super().__init__()
+        self.letterhead = letterhead
+        self.width = self.height = 0
+
+    def wrap(self, available_width, available_height):
+        return 0, 0
+
+    def draw(self):
+        self.canv.end_part(self.letterhead)
+
+
+class _NumberedCanvas(Canvas):
+    """Holds the pages of the current part until it ends, so each can say "Page X of Y" with
+    the true Y; then draws their header and footer and writes them out. A document of one
+    part (most) is held to the end; a batch of sheets holds one sheet at a time."""
+
+    def __init__(self, *args, draw_furniture, letterhead: Letterhead, **kwargs):
         super().__init__(*args, **kwargs)
         self._draw_furniture = draw_furniture
+        self._letterhead = letterhead
         self._pages: list[dict] = []
+        self._part_ends: Letterhead | None = None
+
+    def end_part(self, letterhead: Letterhead) -> None:
+        self._part_ends = letterhead
 
     def showPage(self):
         self._pages.append(dict(self.__dict__))
         self._startPage()
+        if self._part_ends is not None:
+            self._write_part(self._part_ends)
+
+    def _write_part(self, letterhead: Letterhead) -> None:
+        pages = self._pages
+        for number, page in enumerate(pages, start=1):
+            self.__dict__.update(page)
+            self._draw_furniture(self, letterhead, number, len(pages))
+            super().showPage()
+        self._pages = []
+        self._part_ends = None
 
     def save(self):
-        total = len(self._pages)
-        for page in self._pages:
-            self.__dict__.update(page)
-            self._draw_furniture(self, total)
-            super().showPage()
+        if self._pages:
+            self._write_part(self._part_ends or self._letterhead)
         super().save()
+
+
+class _PartByPartStory(list):
+    """The story handed to ReportLab one part at a time: platypus takes flowables from the
+    front of its list and asks its length before each, so the next part's flowables are made
+    only when the previous part has been laid out, and memory does not grow with the parts."""
+
+    def __init__(self, parts: Iterator[list[Flowable]]):
+        super().__init__()
+        self._parts = parts
+
+    def __len__(self) -> int:
+        while not list.__len__(self):
+            part = next(self._parts, None)
+            if part is None:
+                return 0
+            self.extend(part)
+        return list.__len__(self)
 
 
 class DocumentBuilder:
@@ -453,6 +506,11 @@ class DocumentBuilder:
     def story(self) -> list[Flowable]:
         raise NotImplementedError
 
+    def parts(self) -> Iterator[list[Flowable]]:
+        """The story in parts, each numbered on its own pages and ending with EndOfPart; by
+        default one part, the whole story, under the document's letterhead."""
+        yield self.story()
+
     @property
     def content_width(self) -> float:
         return self.pagesize[0] - 2 * MARGIN
@@ -461,10 +519,15 @@ class DocumentBuilder:
         return " ".join(part for part in (self.document_name, self.letterhead.case_number) if part)
 
     def build(self) -> bytes:
-        register_fonts()
         buffer = io.BytesIO()
+        self.build_into(buffer)
+        return buffer.getvalue()
+
+    def build_into(self, output: IO[bytes]) -> None:
+        """Write the PDF to a file object (a temporary file, for a large batch)."""
+        register_fonts()
         doc = BaseDocTemplate(
-            buffer,
+            output,
             pagesize=self.pagesize,
             leftMargin=MARGIN,
             rightMargin=MARGIN,
@@ -482,11 +545,11 @@ class DocumentBuilder:
         doc.addPageTemplates([PageTemplate(id="page", frames=[frame], pagesize=self.pagesize)])
         self._logo = self._load_logo()
         doc.build(
-            self.story(),
+            _PartByPartStory(self.parts()),
             canvasmaker=lambda *args, **kwargs: _NumberedCanvas(
-                *args, draw_furniture=self._draw_furniture, **kwargs),
+                *args, draw_furniture=self._draw_furniture, letterhead=self.letterhead,
+                **kwargs),
         )
-        return buffer.getvalue()
 
     def _load_logo(self) -> ImageReader | None:
         if not self.letterhead.logo_path:
@@ -496,9 +559,9 @@ class DocumentBuilder:
         except OSError:
             return None  # a missing logo file must not stop a print
 
-    def _draw_furniture(self, canvas: Canvas, pages: int) -> None:
-        """Header and footer of one page, drawn once the number of pages is known."""
-        letterhead = self.letterhead
+    def _draw_furniture(self, canvas: Canvas, letterhead: Letterhead, page: int,
+                        pages: int) -> None:
+        """Header and footer of one page, drawn once the number of pages of its part is known."""
         width, height = self.pagesize
         inner = width - 2 * MARGIN
         canvas.saveState()
@@ -513,12 +576,13 @@ class DocumentBuilder:
             canvas.drawImage(self._logo, x, rule_y + 2 * mm, logo_width, logo_height,
                              preserveAspectRatio=True, anchor="sw", mask="auto")
             x += logo_width + 3 * mm
-        right_width = 50 * mm
-        organisation, confidential, printed = self._furniture
+        right_width = 50 * mm if letterhead.confidential else 0
+        organisation, confidential, printed = self._furniture(letterhead)
         _draw_paragraph(canvas, organisation, x, rule_y + 2 * mm,
-                        MARGIN + inner - right_width - 4 * mm - x)
-        _draw_paragraph(canvas, confidential, MARGIN + inner - right_width, rule_y + 2 * mm,
-                        right_width)
+                        MARGIN + inner - right_width - (4 * mm if right_width else 0) - x)
+        if right_width:
+            _draw_paragraph(canvas, confidential, MARGIN + inner - right_width, rule_y + 2 * mm,
+                            right_width)
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.6)
         canvas.line(MARGIN, rule_y, MARGIN + inner, rule_y)
@@ -526,7 +590,7 @@ class DocumentBuilder:
         # Footer: a rule; who printed it on the left; case number and page on the right.
         rule_y = FOOTER_HEIGHT
         canvas.line(MARGIN, rule_y, MARGIN + inner, rule_y)
-        page_of = fill(letterhead.page_of, page=str(canvas.getPageNumber()), pages=str(pages))
+        page_of = fill(letterhead.page_of, page=str(page), pages=str(pages))
         right = " · ".join(part for part in (letterhead.case_number, page_of) if part)
         right_width = 70 * mm
         _draw_paragraph(canvas, para(right, "footer_right"), MARGIN + inner - right_width,
@@ -535,13 +599,17 @@ class DocumentBuilder:
                         top=True)
         canvas.restoreState()
 
-    @functools.cached_property
-    def _furniture(self) -> tuple[Flowable, Flowable, Flowable]:
-        """The header and footer paragraphs that are the same on every page, made once."""
-        letterhead = self.letterhead
-        return (para(letterhead.organisation_name, "header_org"),
-                para(letterhead.confidential, "header_right"),
-                para(letterhead.printed, "footer"))
+    def _furniture(self, letterhead: Letterhead) -> tuple[Flowable, Flowable, Flowable]:
+        """The header and footer paragraphs that are the same on every page, made once per
+        document (the parts of a batch share them)."""
+        key = (letterhead.organisation_name, letterhead.confidential, letterhead.printed)
+        cache = self.__dict__.setdefault("_furniture_cache", {})
+        if key not in cache:
+            cache.clear()
+            cache[key] = (para(letterhead.organisation_name, "header_org"),
+                          para(letterhead.confidential, "header_right"),
+                          para(letterhead.printed, "footer"))
+        return cache[key]
 
 
 def _draw_paragraph(canvas: Canvas, paragraph: Flowable, x: float, y: float, width: float,

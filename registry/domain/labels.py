@@ -104,6 +104,13 @@ LABELS: dict[str, dict[str, str]] = {
         "vital_interests": N_("To protect the person's life or safety"),
     },
     "transfer_status": {"requested": N_("Awaiting approval"), "approved": N_("Approved and shared")},
+    "document": {
+        "summary": N_("Case summary"),
+        "slip": N_("Registration slip"),
+        "declaration": N_("Voluntary return declaration"),
+        "personal_data": N_("Copy of the person's data"),
+        "manifest": N_("Departure manifest"),
+    },
     "event": {
         "registered": N_("Registered"),
         "transition": N_("Status changed"),

@@ -6,6 +6,7 @@ from registry.models.border_point import BorderPoint
 from registry.models.case import Case, CaseEvent, CaseMember, CaseSequence
 from registry.models.figures import DailyFigure, DailyFigureBasis, DailyFigureStale, MonthlyFigure
 from registry.models.login import FailedLogin
+from registry.models.printing import PrintIssue
 from registry.models.person import IdentityDocument, Person, PersonNameToken, PersonVulnerability
 from registry.models.transfer import DataTransfer, Partner
 from registry.models.user import User, user_border_point
@@ -33,6 +34,7 @@ __all__ = [
     "Person",
     "PersonNameToken",
     "PersonVulnerability",
+    "PrintIssue",
     "User",
     "user_border_point",
 ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -79,7 +80,14 @@ def recorded_count() -> int:
 
 
 def _cut(name: str, value: str | None) -> str | None:
-    return value[: LIMITS[name]] if value is not None else None
+    """The value as stored: control characters (a NUL byte in a typed URL, which PostgreSQL
+    refuses in text) shown as U+FFFD, then cut to the column's length."""
+    if value is None:
+        return None
+    return _CONTROL.sub("\ufffd", value)[: LIMITS[name]]
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 # --- Search terms: keyed hashes, never text ---------------------------------------------------

@@ -1,4 +1,5 @@
-"""The printed case summary sheet and the font layer under it (registry.documents)."""
+"""The printed documents (registry.documents): the case sheet and its batches, the slip, the
+declaration, the manifest, and the font layer under them."""
 
 import ast
 import io
@@ -15,8 +16,15 @@ from reportlab.lib.pagesizes import LETTER
 from reportlab.pdfgen.canvas import Canvas
 
 import registry.documents
+from reportlab.lib.units import mm
+
 from registry.documents import CaseSummary, CaseSummaryData, TimelineRow, draw_string, markup
+from registry.documents.base import Letterhead
+from registry.documents.case_summary import CaseSummaryBatch, ListSection
+from registry.documents.declaration import DeclarationData, ReturnDeclaration, Signer
 from registry.documents.fonts import ARABIC, ETHIOPIC
+from registry.documents.manifest import DepartureManifest, ManifestData, ManifestGroup, ManifestRow
+from registry.documents.slip import RegistrationSlip, SlipData
 
 CASE_NUMBER = "MNY-2026-000042"
 VERIFY_URL = f"https://registry.example.org/v/{CASE_NUMBER}/abc123"
@@ -324,3 +332,185 @@ def test_document_modules_do_not_import_flask():
             names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
                      else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
             assert not any(name.split(".")[0] == "flask" for name in names), path
+
+
+# --- Sections as tables, signature lines, photos embedded as they are ---------------------------
+
+
+def test_list_sections_print_as_tables_that_repeat_their_header_over_pages(build):
+    rows = [(f"Member {i}", "Child", "Female") for i in range(150)]
+    pdf = build(sections=[ListSection("Ménage", ["Nom", "Lien", "Sexe"], rows,
+                                      [None, 30 * mm, 30 * mm], "Personne d'autre")],
+                timeline=[])  # fmt: skip
+    pages = page_texts(pdf)
+    assert len(pages) > 2
+    assert pages[1].splitlines()[:3] == ["Nom", "Lien", "Sexe"]
+    assert "Member 149" in pages[-1]
+
+
+def test_an_empty_list_section_prints_its_message(build):
+    text = page_texts(build(sections=[ListSection("Ménage", ["Nom"], [], [None],
+                                                  "Aucun autre membre.")]))[0]
+    assert "Ménage" in text and "Aucun autre membre." in text
+
+
+def test_signature_lines_close_the_sheet(build):
+    text = page_texts(build(signatures=["Agent", "Superviseur"],
+                            labels={**LABELS, "signatures": "Signatures", "name": "Nom",
+                                    "date": "Date", "signature": "Signature"}))[-1]  # fmt: skip
+    assert re.search(r"Signatures\s+Nom\s+Date\s+Signature\s+Agent\s+Superviseur", text)
+
+
+def test_a_jpeg_photo_is_embedded_as_it_is_without_being_decoded(build):
+    photo = jpeg(300, 400)
+    pdf = build(photo=photo)
+    [image] = [x.get_object() for x in reader(pdf).pages[0]["/Resources"]["/XObject"].values()]
+    assert list(image["/Filter"]) == ["/DCTDecode"]
+    assert image._data == photo
+
+
+def test_a_png_photo_is_printed_as_a_jpeg(build):
+    out = io.BytesIO()
+    Image.new("RGBA", (200, 260), (10, 20, 30, 128)).save(out, "PNG")
+    [image] = [x.get_object() for x in reader(build(photo=out.getvalue())).pages[0][
+        "/Resources"]["/XObject"].values()]  # fmt: skip
+    assert list(image["/Filter"]) == ["/DCTDecode"]
+    assert (image["/Width"], image["/Height"]) == (200, 260)
+
+
+def test_a_sheet_without_a_verification_link_prints_no_qr_code(build):
+    document = pypdfium2.PdfDocument(build(verify_url=""))
+    try:
+        image = document[0].render(scale=2).to_pil()
+    finally:
+        document.close()
+    assert zxingcpp.read_barcodes(image) == []
+
+
+# --- A batch of sheets ---------------------------------------------------------------------------
+
+
+def batch_letterhead() -> Letterhead:
+    return Letterhead(organisation_name="Registry", confidential="Confidentiel",
+                      page_of="Page %(page)s sur %(pages)s", printed="Imprimé par Amina")
+
+
+def test_a_batch_numbers_each_sheets_pages_on_their_own_with_its_case_number(make_data):
+    sheets = [make_data(case_number=f"MNY-2026-00000{i}", timeline=events(count))
+              for i, count in ((1, 3), (2, 120), (3, 3))]
+    batch = CaseSummaryBatch(iter(sheets), batch_letterhead(), "Fiches")
+    texts = page_texts(batch.build())
+    assert batch.count == 3
+    footers = [re.search(r"(MNY-2026-00000\d) · Page (\d+) sur (\d+)", text).groups()
+               for text in texts]
+    by_case: dict[str, list[tuple[str, str]]] = {}
+    for number, page, pages in footers:
+        by_case.setdefault(number, []).append((page, pages))
+    assert list(by_case) == ["MNY-2026-000001", "MNY-2026-000002", "MNY-2026-000003"]
+    for pages in by_case.values():
+        assert pages == [(str(i), str(len(pages))) for i in range(1, len(pages) + 1)]
+    assert len(by_case["MNY-2026-000002"]) > 2
+
+
+def test_a_batch_reads_its_sheets_one_at_a_time(make_data):
+    made = []
+
+    def sheets():
+        for i in range(3):
+            made.append(i)
+            yield make_data(case_number=f"MNY-2026-00000{i}")
+
+    class Watching(CaseSummaryBatch):
+        def parts(self):
+            for part in super().parts():
+                # When a sheet is laid out, the next one has not been made yet.
+                assert len(made) == self.count
+                yield part
+
+    Watching(sheets(), batch_letterhead(), "Fiches").build()
+    assert made == [0, 1, 2]
+
+
+def test_an_empty_batch_builds_without_failing():
+    # The web never prints one (it says there is nothing to print), but the builder copes.
+    assert len(reader(CaseSummaryBatch(iter(()), batch_letterhead(), "Fiches").build()).pages) == 0
+
+
+# --- Registration slip ---------------------------------------------------------------------------
+
+
+def test_slip_is_a5_with_name_case_number_facts_and_qr_and_no_confidential_mark():
+    pdf = RegistrationSlip(SlipData(
+        organisation_name="Registry", case_number=CASE_NUMBER, verify_url=VERIFY_URL,
+        name=ARABIC_NAME, printed_by=OFFICER, printed_at="2026-03-14",
+        facts=[("Poste frontalier", "Manyovu")], instructions=["Gardez ce récépissé."],
+        labels={"title": "Récépissé", "page_of": "Page %(page)s sur %(pages)s"})).build()
+    box = reader(pdf).pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (420, 595)
+    text = page_texts(pdf)[0]
+    for expected in ("Récépissé", CASE_NUMBER, "Manyovu", "Gardez ce récépissé.", "Page 1 sur 1"):
+        assert expected in text
+    assert "Confidential" not in text
+    assert "NotoSansArabic" in {re.sub("-.*", "", f) for f in embedded_fonts(pdf)}
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        image = document[0].render(scale=3).to_pil()
+    finally:
+        document.close()
+    assert [code.text for code in zxingcpp.read_barcodes(image)] == [VERIFY_URL]
+
+
+# --- Voluntary return declaration --------------------------------------------------------------
+
+
+def test_declaration_has_numbered_statements_and_boxes_to_sign_with_a_thumbprint_for_the_person():
+    pdf = ReturnDeclaration(DeclarationData(
+        organisation_name="Registry", case_number=CASE_NUMBER, verify_url=VERIFY_URL,
+        printed_by=OFFICER, printed_at="2026-03-14",
+        identity=[("Nom", LATIN_NAME)], destination=[("Pays", "Burundi")],
+        household=(["Nom", "Lien"], [("Ange", "Enfant")]),
+        statements=["Je demande à rentrer.", "Je peux retirer cette déclaration."],
+        signers=[Signer("La personne", "J'ai compris.", thumbprint=True),
+                 Signer("Interprète", ""), Signer("Agent", "")],
+        labels={"title": "Déclaration", "thumbprint": "Empreinte", "signature": "Signature",
+                "name": "Nom", "date": "Date"},
+    )).build()
+    text = " ".join(page_texts(pdf))
+    for expected in ("Déclaration", LATIN_NAME, "Burundi", "Ange", "1.", "Je demande à rentrer.",
+                     "2.", "Je peux retirer cette déclaration.", "La personne", "Interprète",
+                     "Agent", "Empreinte"):  # fmt: skip
+        assert expected in text, expected
+    assert text.count("Empreinte") == 1  # the person's box only
+
+
+# --- Departure manifest ------------------------------------------------------------------------
+
+
+def manifest(rows: int, **overrides) -> bytes:  # type: ignore[no-untyped-def]
+    values = dict(
+        organisation_name="Registry", reference="MNY · 2026-03-02", printed_by=OFFICER,
+        printed_at="2026-03-01",
+        groups=[ManifestGroup("Manyovu gate", [
+            ManifestRow(f"MNY-2026-{i:06d}", "Bizimana", f"Given {i}", "Female", "30", "Burundi",
+                        "Makamba, Burundi", "Laissez-passer") for i in range(rows)])],
+        totals=[("By sex", [("Female", rows), ("Male", 0)])],
+    )
+    values.update(overrides)
+    return DepartureManifest(ManifestData(**values)).build()
+
+
+def test_manifest_is_landscape_with_a_row_per_person_and_repeated_headers_and_totals():
+    pdf = manifest(200)
+    box = reader(pdf).pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (842, 595)
+    pages = page_texts(pdf)
+    assert len(pages) > 3
+    assert pages[2].splitlines()[:3] == ["No.", "Case number", "Family name"]
+    assert "Given 199" in pages[-1] and re.search(r"By sex\s+Female\s+Male\s+Total\s+200\s+0\s+200",
+                                                  pages[-1])
+    assert all("MNY · 2026-03-02 · Page" in page for page in pages)
+
+
+def test_manifest_with_nobody_says_so():
+    text = page_texts(manifest(0, groups=[], totals=[]))[0]
+    assert "Nobody is recorded as leaving on this day." in text

@@ -18,9 +18,9 @@ from flask import Flask
 
 from registry.access import ADMINS, MATRIX, PEOPLE, PUBLIC_ENDPOINTS, Rule, Scope
 from registry.extensions import db
-from registry.models import AuditEntry, Base, User
+from registry.models import AuditEntry, Base, Case, User
 from registry.services import accounts
-from registry.services.verification import verification_code
+from registry.services import verification
 from tests.conftest import Browser
 
 ROLES = ("anonymous", "officer_a", "officer_b", "supervisor_a", "national_supervisor", "admin")
@@ -31,6 +31,9 @@ HOLDS_POINT_A = {"officer_a", "supervisor_a", "national_supervisor"}
 ROLE_OF = {"officer_a": "officer", "officer_b": "officer", "supervisor_a": "supervisor",
            "national_supervisor": "supervisor", "admin": "admin"}  # fmt: skip
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
+# Prints of several cases record the print and then each case: the world's one case of point A
+# is in the list's batch; nobody leaves on the manifest's sample day.
+PER_CASE_ROWS = {"cases.sheets_pdf": 2, "manifests.pdf": 1}
 
 
 @dataclass
@@ -48,10 +51,16 @@ def world(app: Flask, officer, other_officer, supervisor, national_supervisor, a
                                         kind="protection_agency", agreement_reference="DSA-2026-01")  # fmt: skip
         db.session.commit()
         partner_id = partner.id
+        printed = verification.issue(db.session.get(User, officer.id),
+                                     db.session.get(Case, case.id), "summary", "en")
+        db.session.commit()
+        code = printed.code
     # A value for every URL argument of every route: a new argument name needs a line here.
     values = {
         "case_number": case.case_number,
-        "code": verification_code(app.config["SECRET_KEY"], case.case_number),
+        "code": code,
+        "border_point": "MNY",
+        "departure_date": "2026-03-01",
         "user_id": str(officer.id),
         "point_code": "MNY",
         "partner_id": str(partner_id),
@@ -73,7 +82,8 @@ def expected(rule: Rule, role: str) -> str:
         return "allowed"
     if role == "anonymous":
         return "login"
-    if rule.scope is Scope.CASE and ROLE_OF[role] != "admin" and role not in HOLDS_POINT_A:
+    if (rule.scope in (Scope.CASE, Scope.BORDER_POINT) and ROLE_OF[role] != "admin"
+            and role not in HOLDS_POINT_A):
         return "404"
     if ROLE_OF[role] not in rule.roles:
         return "403"
@@ -151,6 +161,12 @@ def test_every_route_naming_a_case_checks_the_case_scope(app):
         if "case_number" in rule.arguments:
             assert MATRIX[rule.endpoint].scope is Scope.CASE, rule.endpoint
             assert MATRIX[rule.endpoint].personal, rule.endpoint
+
+
+def test_every_route_naming_a_border_point_checks_that_the_user_holds_it(app):
+    for rule in app.url_map.iter_rules():
+        if "border_point" in rule.arguments:
+            assert MATRIX[rule.endpoint].scope is Scope.BORDER_POINT, rule.endpoint
 
 
 def test_administration_pages_are_for_administrators_only(app):
@@ -261,7 +277,9 @@ def test_every_page_showing_a_persons_data_writes_an_audit_row(app, world):
         assert response.status_code in (200, 302), rule.endpoint
         response.get_data()  # a streamed answer (an export) ends, and its request with it
         response.close()
-        assert _audit_rows(app) == before + 1, rule.endpoint
+        # One row; a print of many cases (a batch, a manifest) one more per case printed.
+        expected_rows = PER_CASE_ROWS.get(rule.endpoint, 1)
+        assert _audit_rows(app) == before + expected_rows, rule.endpoint
         with app.app_context():
             row = db.session.scalars(db.select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
             assert row.actor_username == USERNAMES[role], rule.endpoint

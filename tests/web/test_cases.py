@@ -142,12 +142,14 @@ def test_forged_verification_code_is_404(logged_in, officer, register):
     assert logged_in.get(f"/v/{case.case_number}/aaaaaaaaaaaaaaaa").status_code == 404
 
 
-def test_officer_of_another_point_cannot_follow_a_printed_qr(app, new_browser, officer, other_officer,
-                                                             register):  # fmt: skip
-    from registry.services.verification import verification_code
-
+def test_officer_of_another_point_cannot_follow_a_printed_qr(app, logged_in, new_browser, officer,
+                                                             other_officer, register):  # fmt: skip
     case = register(officer)
-    code = verification_code(app.config["SECRET_KEY"], case.case_number)
+    logged_in.get(f"/cases/{case.case_number}/summary.pdf")
+    with app.app_context():
+        from registry.models import PrintIssue
+
+        code = db.session.scalars(db.select(PrintIssue.code)).one()
     other = new_browser()
     other.login("officer.kbg")
     assert other.get(f"/v/{case.case_number}/{code}").status_code == 404

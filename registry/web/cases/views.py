@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import tempfile
+from collections.abc import Callable, Iterator
 from datetime import datetime
+from typing import IO
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -18,15 +21,15 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from registry.documents.case_summary import CaseSummary
-from registry.domain.errors import Forbidden, NotFound
+from registry.domain.errors import Forbidden
 from registry.domain.i18n import N_
 from registry.models import User
 from registry.services import cases as case_service
 from registry.services import exports, verification
+from registry.services import printing as printing_service
+from registry.templating import label_of, show_datetime
 from registry.web.cases import printing
 from registry.web.cases.forms import CaseFilterForm, ExportForm
 from registry.web.common import actor, audit_here, client_ip, timezone
@@ -124,23 +127,96 @@ def show(case_number: str) -> tuple[str, int]:
 @bp.get("/cases/<case_number>/summary.pdf")
 def summary_pdf(case_number: str) -> Response:
     """The case summary sheet, in the language asked for (?lang=en|fr|sw) or the person's."""
+    return _case_document(case_number, "summary", printing.summary_pdf)
+
+
+@bp.get("/cases/<case_number>/slip.pdf")
+def slip_pdf(case_number: str) -> Response:
+    """The registration slip the person keeps (half A4)."""
+    return _case_document(case_number, "slip", printing.slip_pdf)
+
+
+@bp.get("/cases/<case_number>/declaration.pdf")
+def declaration_pdf(case_number: str) -> Response:
+    """The voluntary return declaration to sign, in the person's language or ?lang=."""
+    return _case_document(case_number, "declaration", printing.declaration_pdf)
+
+
+def _case_document(case_number: str, document: str, build: Callable[..., bytes]) -> Response:
+    """Print one document of a case: the case within the user's scope, the print language
+    (`?lang=`, else the person's), then the builder, which records the print issue and the
+    audit row."""
     user = actor()
     case = case_service.get_case(user, case_number)
     language = printing.print_language(case, request.args.get("lang"))
-    case_service.record_view(user, case, purpose="print_summary", ip_address=client_ip(),
-                             details={"language": language})  # fmt: skip
-    with force_locale(language):
-        data = printing.summary_data(case, user)
-    pdf = CaseSummary(data).build()
-    return send_file(io.BytesIO(pdf), mimetype="application/pdf", download_name=f"{case.case_number}-summary.pdf")
+    pdf = build(case, user, language, ip_address=client_ip())
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf",
+                     download_name=f"{case.case_number}-{document}.pdf")  # fmt: skip
+
+
+@bp.get("/cases/sheets.pdf")
+def sheets_pdf() -> Response | tuple[str, int]:
+    """The summary sheets of the cases selected in the list (`case=`), else of every case the
+    list's filters match, as one PDF. Like an export, it refuses a filter it cannot apply."""
+    user = actor()
+    form = filter_form(user)
+    if form.errors:
+        return render_template("cases/print_refused.html", form=form, args=_typed_args()), 422
+    filters = form.filters()
+    language = printing.requested_language()
+    selection = request.args.getlist("case")
+    if request.args.get("selection") and not selection:
+        flash(_("No case was ticked: tick the cases whose sheets to print, or print every sheet "
+                "of the list."), "warning")  # fmt: skip
+        return redirect(url_for("cases.index", **filters.query_args()))
+    settings = current_app.config["REGISTRY"]
+    chosen = printing_service.batch(user, filters, selection=selection,
+                                    timezone=timezone(), sort=form.chosen_sort(),
+                                    limit=settings.BATCH_PRINT_LIMIT)  # fmt: skip
+    if not chosen.count:
+        flash(_("No case matches these filters: there is no sheet to print."), "warning")
+        return redirect(url_for("cases.index", **filters.query_args()))
+    audit_here("print_batch", object_type="case", search_text=filters.q, details={
+        **filters.for_audit(), "selected": chosen.selected, "cases": chosen.count})  # fmt: skip
+    # A batch can run to tens of megabytes: written to a temporary file, not held in memory.
+    output = tempfile.TemporaryFile()  # noqa: SIM115 (closed by _file_chunks)
+    try:
+        printing.sheets_pdf(printing_service.batch_cases(chosen), user, language, output,
+                            ip_address=client_ip(), details={"selected": chosen.selected})  # fmt: skip
+        size = output.tell()
+        output.seek(0)
+    except BaseException:
+        output.close()
+        raise
+    stamp = datetime.now(ZoneInfo(timezone())).strftime("%Y-%m-%d-%H%M")
+    headers = {"Content-Disposition": f'inline; filename="case-sheets-{stamp}.pdf"',
+               "Content-Length": str(size)}
+    return Response(_file_chunks(output), mimetype="application/pdf", headers=headers)
+
+
+def _file_chunks(file: IO[bytes], size: int = 256 * 1024) -> Iterator[bytes]:
+    """The file's content, closing it once sent (or once the client went away)."""
+    try:
+        while chunk := file.read(size):
+            yield chunk
+    finally:
+        file.close()
 
 
 @bp.get("/v/<case_number>/<code>")
 def verify(case_number: str, code: str) -> Response:
-    """Where a printed QR code leads: the case itself, for a user allowed to see it."""
-    if not verification.is_valid(current_app.config["SECRET_KEY"], case_number, code):
-        raise NotFound(N_("This verification code does not match any printed document."))
-    case = case_service.open_case(actor(), case_number, purpose="verify_print", ip_address=client_ip())
-    flash(_("This document was issued by this registry for case %(case_number)s.",
-            case_number=case.case_number), "success")  # fmt: skip
-    return redirect(url_for("cases.show", case_number=case.case_number))
+    """Where a printed QR code leads: the case itself, for a user allowed to see it, with what
+    the printout is and whether it is the latest issue of its document."""
+    result = verification.verify(actor(), case_number, code, ip_address=client_ip())
+    issue = result.issue
+    values = {"document": label_of("document", issue.document),
+              "date": show_datetime(issue.issued_at),
+              "name": issue.issued_by.display_name if issue.issued_by else "—"}
+    if result.is_latest:
+        flash(_("This printout (%(document)s, printed on %(date)s by %(name)s) was issued by this "
+                "registry and is the latest issue.", **values), "success")  # fmt: skip
+    else:
+        flash(_("This printout (%(document)s, printed on %(date)s by %(name)s) was issued by this "
+                "registry, but a newer one was printed on %(latest)s: it may be out of date.",
+                latest=show_datetime(result.latest.issued_at), **values), "warning")  # fmt: skip
+    return redirect(url_for("cases.show", case_number=result.case.case_number))

@@ -13,8 +13,8 @@ from registry.domain.errors import DomainError, InvalidDetails, StaleVersion
 from registry.errors import rerender_on_csrf_error, translated
 from registry.extensions import db
 from registry.services import cases as case_service
-from registry.services import rights
-from registry.templating import label_of, show_datetime, today
+from registry.services import rights, verification
+from registry.templating import current_language, label_of, show_datetime, today
 from registry.web.cases import printing
 from registry.web.common import actor, client_ip
 from registry.web.rights.forms import CorrectionForm, TransferForm
@@ -27,7 +27,9 @@ def personal_data(case_number: str) -> Response:
     """The right of access: everything held about the person, printable, to hand to them."""
     user = actor()
     case = case_service.open_case(user, case_number, purpose="print_personal_data", ip_address=client_ip())
-    data = printing.summary_data(case, user)
+    printed = verification.issue(user, case, "personal_data", current_language())
+    data = printing.summary_data(case, user,
+                                 verify=printing.verify_url(case.case_number, printed.code))
     shared = [
         (transfer.partner.name,
          "; ".join(part for part in (
@@ -40,7 +42,7 @@ def personal_data(case_number: str) -> Response:
     ]  # fmt: skip
     sections = [*data.sections, (_("Who your data was shared with"), shared or [(_("Nobody"), "")])]
     labels = {**data.labels, "title": _("Your personal data held by the registry")}
-    pdf = CaseSummary(replace(data, labels=labels, sections=sections)).build()
+    pdf = CaseSummary(replace(data, labels=labels, sections=sections, signatures=())).build()
     return send_file(io.BytesIO(pdf), mimetype="application/pdf",
                      download_name=f"{case.case_number}-personal-data.pdf")  # fmt: skip
 
