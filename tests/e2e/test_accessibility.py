@@ -36,7 +36,8 @@ def test_an_officers_pages_have_no_serious_accessibility_violation(open_session,
     log_in(page, "officer.mny")
     check_page(page)  # my cases
     for path in ("/registrations/new", "/cases", f"/cases/{case_number}",
-                 f"/cases/{case_number}/correct", f"/cases/{case_number}/transfers", "/account/password",
+                 f"/cases/{case_number}/correct", f"/cases/{case_number}/transfers", "/manifests",
+                 "/account/password",
                  "/account/language"):  # fmt: skip
         page.goto(path)
         check_page(page)

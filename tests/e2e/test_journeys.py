@@ -3,9 +3,11 @@ on a console error, a failed request or a Content-Security-Policy violation (see
 
 from __future__ import annotations
 
+import io
 import re
 
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from tests.e2e.conftest import EVERY_VIEWPORT, WIDER_THAN_THE_SCREEN, log_in
 from tests.e2e.steps import (
@@ -76,11 +78,29 @@ def test_a_voluntary_return_from_registration_to_arrival(open_session, today):
         "Means of transport": "Bus",
         "Escort required": True,
     }, reaches="travel_ready")
+    manifest = print_the_manifest(officer, today)
+    assert family_name in manifest and "Manyovu" in manifest
+    officer.go_back()  # from the PDF to the manifests page
+    open_case(officer, case_number)
     take_step(officer, "mark_departed", reaches="departed")
     take_step(officer, "confirm_return", {"Arrival confirmed on": iso(today)}, reaches="returned")
     timeline = officer.locator("#timeline")
     for status in ("Returned", "Departed", "Ready to travel", "Return approved", "Return requested"):
         expect(timeline).to_contain_text(status)
+
+
+def print_the_manifest(page, today) -> str:  # type: ignore[no-untyped-def]
+    """Print today's departure manifest of the officer's border point; the PDF's text.
+    Chromium shows the PDF in its viewer, which hides the bytes: they are read again through the
+    page's own session."""
+    open_menu(page, "Manifests")
+    link = page.locator("#departures tr").filter(has_text="Manyovu").get_by_role(
+        "link", name="Print the manifest (PDF)")
+    with page.expect_response(lambda response: "/manifests/" in response.url) as answer:
+        link.click()
+    assert answer.value.ok and answer.value.headers["content-type"] == "application/pdf"
+    pdf = PdfReader(io.BytesIO(page.request.get(answer.value.url).body()))
+    return "\n".join(sheet.extract_text() for sheet in pdf.pages)
 
 
 @EVERY_VIEWPORT

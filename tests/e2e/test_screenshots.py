@@ -40,6 +40,8 @@ def scene(server, today) -> dict[str, str]:  # type: ignore[no-untyped-def]
         "regularising": seed_case(app, "officer.mny", "Mukamana", today=today,
                                   to=("screening", "regularisation_requested")),
         "new": seed_case(app, "officer.mny", "Irakoze", today=today),
+        "travelling": seed_case(app, "officer.mny", "Nduwimana", today=today, to=RETURN[:4],
+                                by=APPROVER),
         "kabanga": seed_case(app, "officer.kbg", "Bizimana", today=today, to=("screening",)),
     }  # fmt: skip
     return cases
@@ -56,6 +58,8 @@ def test_the_main_pages_pictured(open_session, scene):
     save(page, "registration")
     open_menu(page, "Cases")
     save(page, "case-list")
+    open_menu(page, "Manifests")
+    save(page, "manifests")
     page.goto(f"/cases/{scene['screening']}")
     expect(page.locator("#next-steps")).to_be_visible()
     save(page, "case-page")
