@@ -202,9 +202,12 @@ def open_session(server: Server, chromium: Any, viewport: str,
 
     def open_(username: str | None, *, locale: str = "en-GB") -> Session:
         touch = viewport != "desktop"
+        # Reduced motion: Bootstrap and the charts skip their animations, so that a click never
+        # lands on a menu still unfolding.
         context = chromium.new_context(base_url=server.url, viewport=VIEWPORTS[viewport],
                                        has_touch=touch, is_mobile=viewport == "phone",
-                                       locale=locale, timezone_id="Africa/Dar_es_Salaam")  # fmt: skip
+                                       locale=locale, timezone_id="Africa/Dar_es_Salaam",
+                                       reduced_motion="reduce")  # fmt: skip
         context.set_default_timeout(10_000)
         context.add_init_script(CSP_LISTENER)
         contexts.append(context)
