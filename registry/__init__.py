@@ -90,9 +90,11 @@ def _register_blueprints(app: Flask) -> None:
     from registry.web.registrations.views import bp as registrations
     from registry.web.workflow.views import bp as workflow
     from registry.web.rights.views import bp as rights
+    from registry.web.household.views import bp as household
+    from registry.web.duplicates.views import bp as duplicates
 
     for blueprint in (main, auth, account, registrations, cases, workflow, dashboard, admin,
-                      rights, audit, manifests):
+                      rights, audit, manifests, household, duplicates):
         app.register_blueprint(blueprint)
     # Where a page declares no icon (a PDF opened in the browser), browsers ask for /favicon.ico:
     # the static files answer it with the registry's icon rather than a 404.

@@ -99,6 +99,21 @@ MATRIX: dict[str, Rule] = {
     "rights.correct": people(Scope.CASE),
     "rights.transfers": people(Scope.CASE),
     "rights.approve_transfer": Rule(SUPERVISORS, Scope.CASE, personal=True),
+    # The household after registration; the photo only through its own audited route.
+    "household.add_member": people(Scope.CASE),
+    "household.split_member": people(Scope.CASE),
+    "household.vulnerabilities": people(Scope.CASE),
+    "household.documents": people(Scope.CASE),
+    "household.remove_document": people(Scope.CASE),
+    "household.photo": people(Scope.CASE),
+    "household.upload_photo": people(Scope.CASE),
+    "household.history": people(Scope.CASE),
+    "household.raise_priority": Rule(SUPERVISORS, Scope.CASE, personal=True),
+    # Suspected duplicates: a supervisor holding both people's border points resolves them.
+    "duplicates.review": Rule(SUPERVISORS, personal=True),
+    "duplicates.not_duplicate": Rule(SUPERVISORS, personal=True),
+    "duplicates.merge": Rule(SUPERVISORS, personal=True),
+    "duplicates.undo_merge": Rule(SUPERVISORS, personal=True),
     # Accountability: supervisors read a case's access history, administrators search the log.
     "audit.case_history": Rule(SUPERVISORS, Scope.CASE, personal=True),
     "audit.search": Rule(ADMINS),

@@ -163,19 +163,10 @@ def verify_audit_command() -> None:
 @click.option("--dry-run", is_flag=True, help="List the cases that would be anonymised; change nothing.")
 def anonymise_expired_command(dry_run: bool) -> None:
     """Blank the personal data of cases closed longer ago than the retention period."""
-    from registry.services import retention
-    from registry.services.uploads import UploadStore
-
-    store = UploadStore(current_app.config["UPLOAD_FOLDER"])
-
-    def delete_photo(name: str) -> None:
-        try:
-            store.delete(name)
-        except ValueError:
-            pass  # not a name the store made: nothing of ours to delete
+    from registry.services import photos, retention
 
     days = current_app.config["REGISTRY"].RETENTION_DAYS
-    report = retention.anonymise_expired(days, dry_run=dry_run, delete_photo=delete_photo)
+    report = retention.anonymise_expired(days, dry_run=dry_run, delete_photo=photos.delete)
     if dry_run:
         db.session.rollback()
         click.echo(_("%(count)s case(s) closed more than %(days)s days ago would be anonymised:",
@@ -277,3 +268,20 @@ def generate_command(people: int, border_points: tuple[str, ...], years: float, 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(registry_cli)
+
+
+@registry_cli.command("find-duplicates")
+@click.option("--threshold", type=float, default=None, help="Lowest score kept as a suspected pair (default: 0.9, 'likely').")
+@click.option("--after-id", type=int, default=0, help="Start after this person id (to resume a long run).")
+@click.option("--limit", type=int, default=None, help="Check at most this many people.")
+def find_duplicates_command(threshold: float | None, after_id: int, limit: int | None) -> None:
+    """Fill the supervisors' list of suspected duplicates: every person checked against the others."""
+    from registry.domain.dedupe import LIKELY
+    from registry.services import duplicates
+
+    filled = duplicates.fill_missing_keys()
+    checked, added = duplicates.find_duplicates(threshold=LIKELY if threshold is None else threshold,
+                                                after_id=after_id, limit=limit)  # fmt: skip
+    db.session.commit()
+    click.echo(_("Checked %(checked)s people (blocking keys computed for %(filled)s); %(added)s new suspected pairs.",
+                 checked=checked, filled=filled, added=added))  # fmt: skip

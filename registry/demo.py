@@ -187,6 +187,9 @@ class _Story:
             return self._backdate(status_changed=False)
         # The officer requested the return: the supervisor approving it is a second person.
         actor = self.supervisor if status in ("return_approved", "closed") else self.officer
+        if status == "return_approved" and self.case.child_without_adult:
+            # A child registered without an adult: the determination and assessment come first.
+            details.update(bid_decided_on=day, bid_outcome="return", family_assessment_on=day)
         if status == "travel_ready":
             details.update(departure_date=day + timedelta(days=1), fit_to_travel_on=day)
         if status == "departed":

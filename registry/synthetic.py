@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, func, select, text
 
+from registry.domain import dedupe
 from registry.domain.cases import format_case_number, priority_for
 from registry.domain.names import name_tokens, phone_digits_reversed
 from registry.domain.reference import is_country
@@ -149,8 +150,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "person": ("id", "given_names", "family_name", "other_names", "search_name", "sex",
                "date_of_birth", "dob_precision", "nationality", "country_of_birth", "place_of_origin",
                "languages", "phone", "phone_digits_reversed", "photo_filename", "created_at",
-               "updated_at", "version"),
+               "updated_at", "version", "merged_into_id"),
     "person_name_token": ("token", "person_id"),
+    "person_match_key": ("key", "person_id"),
     "identity_document": ("person_id", "type", "number", "number_normalised", "issuing_country",
                           "expiry_date"),
     "person_vulnerability": ("person_id", "code", "note"),
@@ -165,13 +167,13 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                   "departure_point", "transport_mode", "escort_required", "fit_to_travel_on",
                   "arrival_confirmed_on", "permit_type", "application_reference", "submitted_on",
                   "decision_on", "permit_number", "permit_valid_until", "closure_reason", "updated_at",
-                  "status_changed_at"),
+                  "status_changed_at", "priority_raised"),
     "case_member": ("case_id", "person_id", "relationship"),
     "case_event": ("case_id", "at", "actor_id", "kind", "from_status", "to_status", "reason", "details",
                    "case_version"),
 }  # fmt: skip
 # Parents before children: the foreign keys hold at every insert.
-TABLE_ORDER = ("person", "person_name_token", "identity_document", "person_vulnerability",
+TABLE_ORDER = ("person", "person_name_token", "person_match_key", "identity_document", "person_vulnerability",
                "case_file", "case_member", "case_event")  # fmt: skip
 
 
@@ -479,14 +481,22 @@ def _case(rng: random.Random, batch: Batch, ids: Ids, household: Household, poin
             person_id, member.given_names, member.family_name, other_names, search_name, member.sex,
             day(born), precision, nationality, country, rng.choice(PLACES.get(nationality, [None])),
             languages, phone, phone_digits_reversed(phone), None, moment_text(moment), moment_text(moment), 1,
+            None,
         ))  # fmt: skip
         rows["person_name_token"].extend((token, person_id) for token in tokens)
+        numbers = []
         if consent and adult and rng.random() < 0.5:
             kind = "passport" if rng.random() < 0.3 else "national_id"
             prefix = (nationality[:2] if kind == "national_id" else "P" + nationality[0])
             number = f"{prefix}{rng.randint(1000000, 9999999)}"
+            numbers.append(number)
             rows["identity_document"].append((person_id, kind, number, number, country,
                                               day(registered_on + timedelta(days=rng.randint(-400, 3000)))))  # fmt: skip
+        identity = dedupe.Identity(given_names=member.given_names, family_name=member.family_name,
+                                   other_names=other_names, sex=member.sex, date_of_birth=born,
+                                   dob_precision=precision, nationality=nationality,
+                                   document_numbers=frozenset(numbers), phone=phone or "")  # fmt: skip
+        rows["person_match_key"].extend((key, person_id) for key in dedupe.blocking_keys(identity))
         for code in dict.fromkeys(member.vulnerabilities):
             rows["person_vulnerability"].append((person_id, code, None))
             every_vulnerability.append(code)
@@ -519,7 +529,7 @@ def _case(rng: random.Random, batch: Batch, ids: Ids, household: Household, poin
         day(fields.get("arrival_confirmed_on")), fields.get("permit_type"),
         fields.get("application_reference"), day(fields.get("submitted_on")), day(fields.get("decision_on")),
         fields.get("permit_number"), day(fields.get("permit_valid_until")), fields.get("closure_reason"),
-        moment_text(path.moment), moment_text(path.moment),
+        moment_text(path.moment), moment_text(path.moment), None,
     ))  # fmt: skip
     for person_id, member in zip(person_ids, household.members, strict=True):
         rows["case_member"].append((case_id, person_id, member.relationship))

@@ -237,6 +237,18 @@ def _register(officer: User, fields: dict[str, Any]) -> CaseRef:
     return CaseRef(case.id, case.case_number, case.principal_id)
 
 
+def sample_photo(fmt: str = "JPEG", size: tuple[int, int] = (64, 48), exif: bytes | None = None) -> bytes:
+    """A small picture made by Pillow, optionally with EXIF (GPS and all)."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    image = Image.new("RGB", size, (200, 120, 40))
+    image.save(buffer, fmt, **({"exif": exif} if exif else {}))
+    return buffer.getvalue()
+
+
 @pytest.fixture
 def officer(create_user: Callable[..., UserRef]) -> UserRef:
     return create_user("officer.mny", "officer", ("MNY",))

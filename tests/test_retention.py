@@ -114,3 +114,34 @@ def test_the_audit_chain_stays_intact_after_anonymisation(app, runner, officer, 
     _register_and_close(app, officer, register, closed_days_ago=800)
     runner.invoke(args=["registry", "anonymise-expired"])
     assert runner.invoke(args=["registry", "verify-audit"]).exit_code == 0
+
+
+def test_anonymisation_blanks_the_change_history_members_and_photos(app, runner, officer, register):
+    from pathlib import Path
+
+    from registry.services import household
+    from registry.services.registration import MemberData
+    from tests.conftest import sample_photo
+
+    member = MemberData("child", "Ineza", PERSONAL["family_name"], "female", "BDI",
+                        date_of_birth=date(2015, 1, 1), dob_precision="exact")  # fmt: skip
+    case = _register_and_close(app, officer, register, closed_days_ago=800, members=(member,))
+    with app.app_context():
+        actor = db.session.get(User, officer.id)
+        model = db.session.get(Case, case.id)
+        child = next(m.person for m in model.members if m.relationship_to_head == "child")
+        household.set_photo(actor, case.case_number, child.id, sample_photo(), ip_address=None)
+        correction = rights.PersonCorrection(
+            given_names="Inès", family_name=child.family_name, other_names="", sex="female",
+            date_of_birth=child.date_of_birth, dob_precision="exact", nationality="BDI",
+            place_of_origin=None, phone=None)  # fmt: skip
+        rights.correct_person(actor, case.case_number, correction, reason="Ineza asked for Inès",
+                              person_version=child.version, today=date.today(), ip_address=None,
+                              person_id=child.id)  # fmt: skip
+        db.session.commit()
+        photo = Path(app.config["UPLOAD_FOLDER"], "photos", db.session.get(Person, child.id).photo_filename)
+    assert photo.exists() and "Ineza" in _every_value_in_the_database(app)
+    assert runner.invoke(args=["registry", "anonymise-expired"]).exit_code == 0
+    everything = _every_value_in_the_database(app)
+    assert "Ineza" not in everything and "Inès" not in everything and PERSONAL["family_name"] not in everything
+    assert not photo.exists()

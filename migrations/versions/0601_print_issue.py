@@ -1,7 +1,7 @@
 """print issue: one row per printed document, its random verification code
 
 Revision ID: 0601
-Revises: 0701
+Revises: 0401
 Create Date: 2026-11-28 08:45:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0601'
-down_revision = '0701'
+down_revision = '0401'
 branch_labels = None
 depends_on = None
 

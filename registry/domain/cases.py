@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import date
 
 from registry.domain.vocabulary import Priority, Vulnerability
 
@@ -42,3 +43,17 @@ def raise_only(current: str, derived: str) -> str:
     """Derived priority never lowers one a supervisor raised."""
     order = [Priority.NORMAL, Priority.HIGH, Priority.URGENT]
     return max(current, derived, key=lambda p: order.index(Priority(p)))
+
+
+ADULT_AGE = 18
+
+
+def age_on(born: date, today: date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def children_without_adult(birth_dates: Iterable[date | None], today: date) -> bool:
+    """A household of children only: every age known and under 18. One person of unknown age may
+    be the adult, so the officer decides then (and can tick the vulnerability)."""
+    dates = list(birth_dates)
+    return bool(dates) and all(born is not None and age_on(born, today) < ADULT_AGE for born in dates)

@@ -364,7 +364,10 @@ REASON_LABELS: Mapping[str, str] = {
 
 # Shown as "likely": the officer should open it before registering. Shown at all: "possible".
 LIKELY = 0.90
-POSSIBLE = 0.50
+# Only a likely match stops a registration for a look; possible ones are listed beside it, so
+# showing them costs the officer little (bench/README.md: 0.35 finds more people registered
+# again at a million without lowering the precision of likely matches).
+POSSIBLE = 0.35
 
 
 @dataclass(frozen=True)
@@ -550,7 +553,7 @@ def _evidence(
     best_names = (
         shared * _NAME_CURVE[-1][1] + abs(len(query.tokens) - len(candidate.tokens)) * _NAME_MISSING
     )
-    if evidence + best_names < floor:
+    if evidence + best_names < floor and "document_number" not in reasons:
         return -math.inf, []
     name_evidence, name_reasons = _compare_names(query, candidate)
     return evidence + name_evidence, reasons + name_reasons + other_reasons
@@ -577,7 +580,10 @@ def rank(
     """
     threshold = math.log(POSSIBLE / (1 - POSSIBLE))
     scored = [(cid, *_evidence(query, candidate, threshold)) for cid, candidate in candidates]
-    shown = [item for item in scored if item[1] >= threshold]
+    # A document number already registered is a strong match, whatever the names say: shown,
+    # and as likely (a shared document is a duplicate or a borrowed or forged document).
+    strong = {cid for cid, _, reasons in scored if "document_number" in reasons}
+    shown = [item for item in scored if item[1] >= threshold or item[0] in strong]
     if not shown:
         return []
     # Odds relative to the best, so that exp() cannot overflow. Only plausible candidates
@@ -590,6 +596,8 @@ def rank(
         posterior = odds / (math.exp(-top) + rest)
         if posterior < LIKELY <= _probability(evidence):
             reasons = [*reasons, "other_matches"]
+        if cid in strong:
+            posterior = max(posterior, LIKELY)
         ranked.append((cid, Match(round(posterior, 4), tuple(reasons))))
     ranked.sort(key=lambda item: (-item[1].score, item[0]))
     return ranked[:limit]

@@ -63,3 +63,17 @@ class TooManyAttempts(DomainError):
     """Too many failed logins for this account (or from this address) within the window."""
 
     http_status = 429
+
+
+class PossibleDuplicates(DomainError):
+    """The people being registered may be registered already: the officer must look first.
+
+    `candidates` holds, for each person of the household in order, the candidates not yet
+    acknowledged (services.duplicates.Candidate).
+    """
+
+    http_status = 422
+
+    def __init__(self, message: str, *, candidates: list[list[object]]) -> None:
+        super().__init__(message)
+        self.candidates = candidates

@@ -125,6 +125,19 @@ LABELS: dict[str, dict[str, str]] = {
         "transfer_requested": N_("Sharing with a partner requested"),
         "transfer_approved": N_("Shared with a partner"),
         "anonymised": N_("Personal data removed (retention period over)"),
+        "member_added": N_("Household member added"),
+        "member_split": N_("Member given a case of their own"),
+        "vulnerabilities_changed": N_("Protection needs changed"),
+        "priority_raised": N_("Priority raised"),
+        "photo_taken": N_("Photo taken"),
+        "people_merged": N_("Duplicate records merged"),
+        "merge_undone": N_("Merge undone"),
+    },
+    "duplicate_status": {
+        "suspected": N_("Suspected"),
+        "flagged": N_("Flagged by an officer"),
+        "not_duplicate": N_("Not a duplicate"),
+        "merged": N_("Merged"),
     },
 }
 

@@ -4,10 +4,18 @@ from registry.models.audit import AuditChainHead, AuditEntry
 from registry.models.base import Base
 from registry.models.border_point import BorderPoint
 from registry.models.case import Case, CaseEvent, CaseMember, CaseSequence
+from registry.models.duplicate import DuplicatePair, DuplicateStatus, PersonMerge
 from registry.models.figures import DailyFigure, DailyFigureBasis, DailyFigureStale, MonthlyFigure
 from registry.models.login import FailedLogin
 from registry.models.printing import PrintIssue
-from registry.models.person import IdentityDocument, Person, PersonNameToken, PersonVulnerability
+from registry.models.person import (
+    IdentityDocument,
+    Person,
+    PersonChange,
+    PersonMatchKey,
+    PersonNameToken,
+    PersonVulnerability,
+)
 from registry.models.transfer import DataTransfer, Partner
 from registry.models.user import User, user_border_point
 from registry.models.workflow import CaseNote, FollowUp
@@ -26,12 +34,17 @@ __all__ = [
     "DailyFigureBasis",
     "DailyFigureStale",
     "DataTransfer",
+    "DuplicatePair",
+    "DuplicateStatus",
     "FailedLogin",
     "FollowUp",
     "IdentityDocument",
     "MonthlyFigure",
     "Partner",
     "Person",
+    "PersonChange",
+    "PersonMatchKey",
+    "PersonMerge",
     "PersonNameToken",
     "PersonVulnerability",
     "PrintIssue",

@@ -41,6 +41,8 @@ class Case(Base):
     status: Mapped[str] = mapped_column(String(30), default=CaseStatus.REGISTERED)
     pathway: Mapped[str] = mapped_column(String(30), default=Pathway.UNDECIDED)
     priority: Mapped[str] = mapped_column(String(10), default=Priority.NORMAL)
+    # The level a supervisor raised the priority to: vulnerabilities never lower the case below it.
+    priority_raised: Mapped[str | None] = mapped_column(String(10))
     assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
     # The form's one-time id: a registration posted twice creates one case.
@@ -124,7 +126,14 @@ class Case(Base):
 
     @property
     def child_without_adult(self) -> bool:
-        return bool(CHILD_ALONE & set(self.principal.vulnerabilities))
+        return any(CHILD_ALONE & set(member.person.vulnerabilities) for member in self.members) or bool(
+            CHILD_ALONE & set(self.principal.vulnerabilities)
+        )
+
+    @property
+    def people(self) -> list[Person]:
+        """Everyone the case covers, the principal first."""
+        return [member.person for member in sorted(self.members, key=lambda m: (m.relationship_to_head != "head", m.id or 0))]
 
 
 class CaseMember(Base):

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy import delete, exists, func, or_, select, update
 
 from registry.domain.vocabulary import CaseStatus
 from registry.extensions import db
@@ -22,8 +22,12 @@ from registry.models import (
     CaseEvent,
     CaseMember,
     DataTransfer,
+    DuplicatePair,
     IdentityDocument,
     Person,
+    PersonChange,
+    PersonMatchKey,
+    PersonMerge,
     PersonVulnerability,
 )
 from registry.models.base import utcnow
@@ -102,6 +106,18 @@ def anonymise_case(case: Case, *, delete_photo: Callable[[str], None] | None = N
     db.session.execute(update(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.reason.is_not(None))
                        .values(reason=REMOVED))  # fmt: skip
     db.session.execute(update(DataTransfer).where(DataTransfer.case_id == case.id).values(purpose=REMOVED))
+    # What the duplicate check and the correction history kept of them.
+    db.session.flush()
+    db.session.execute(delete(PersonMatchKey).where(PersonMatchKey.person_id.in_(person_ids)))
+    db.session.execute(update(PersonChange).where(PersonChange.person_id.in_(person_ids))
+                       .values(old_value=None, new_value=None, reason=REMOVED))  # fmt: skip
+    db.session.execute(update(DuplicatePair).where(or_(DuplicatePair.person_id.in_(person_ids),
+                                                       DuplicatePair.other_person_id.in_(person_ids)),
+                                                   DuplicatePair.reason.is_not(None))
+                       .values(reason=REMOVED))  # fmt: skip
+    db.session.execute(update(PersonMerge).where(or_(PersonMerge.kept_person_id.in_(person_ids),
+                                                     PersonMerge.merged_person_id.in_(person_ids)))
+                       .values(reason=REMOVED, moved={}))  # fmt: skip
     for anonymiser in EXTRA_ANONYMISERS:
         anonymiser(case, person_ids)
     case.events.append(CaseEvent(at=utcnow(), actor_id=None, kind="anonymised",

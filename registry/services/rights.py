@@ -43,10 +43,13 @@ def current_details(case: Case) -> PersonCorrection:
 
 
 def correct_person(actor: User, case_number: str, corrected: PersonCorrection, *, reason: str,
-                   person_version: int, today: date, ip_address: str | None) -> list[str]:  # fmt: skip
-    """Correct the principal's details; the case's timeline records who, why and which fields."""
-    case = get_case(actor, case_number)
-    person = case.principal
+                   person_version: int, today: date, ip_address: str | None,
+                   person_id: int | None = None) -> list[str]:  # fmt: skip
+    """Correct the details of a person of the case (the principal by default); the timeline records
+    who, why and which fields, and `person_change` the old and new values."""
+    from registry.services import household
+
+    case, person = household.person_of(actor, case_number, person_id)
     if person.version != person_version:
         raise StaleVersion(N_("Someone changed this person's details since you opened the form. "
                               "Reload it and make your correction again."))  # fmt: skip
@@ -65,6 +68,7 @@ def correct_person(actor: User, case_number: str, corrected: PersonCorrection, *
               if name in {field.name for field in fields(PersonCorrection)}}  # fmt: skip
     if errors:
         raise InvalidDetails(N_("Some details need correcting."), fields=errors)
+    old = {field.name: getattr(person, field.name) for field in fields(PersonCorrection)}
     for field in fields(PersonCorrection):
         value = getattr(corrected, field.name)
         setattr(person, field.name, value.strip() if isinstance(value, str) else value)
@@ -72,6 +76,7 @@ def correct_person(actor: User, case_number: str, corrected: PersonCorrection, *
     if not changed:
         raise InvalidDetails(N_("Nothing was changed."))
     person.search_name = fold(" ".join((person.given_names, person.family_name, person.other_names)))
+    household.record_changes(actor, person, case, old, reason=reason.strip())
     case.events.append(CaseEvent(at=utcnow(), actor_id=actor.id, kind="correction", reason=reason.strip(),
                                  details={"fields": changed, "person_id": person.id}))  # fmt: skip
     db.session.flush()
@@ -150,5 +155,6 @@ def approve_transfer(actor: User, case_number: str, transfer_id: int, ip_address
     return transfer
 
 
-def details_for_form(case: Case) -> dict[str, Any]:
-    return {field.name: getattr(case.principal, field.name) for field in fields(PersonCorrection)}
+def details_for_form(case: Case, person: Any = None) -> dict[str, Any]:
+    person = person or case.principal
+    return {field.name: getattr(person, field.name) for field in fields(PersonCorrection)}

@@ -255,3 +255,14 @@ def test_score_is_between_zero_and_one_and_about_symmetric(a: Identity, b: Ident
     forth, back = score(a, b).score, score(b, a).score
     assert 0.0 <= forth <= 1.0
     assert abs(forth - back) <= 0.05
+
+
+def test_a_document_number_already_registered_is_shown_as_likely_whatever_the_names() -> None:
+    query = Identity(given_names="Abdi", family_name="Warsame", sex="male", date_of_birth=date(1980, 1, 1),
+                     nationality="SOM", document_numbers=frozenset({"pso 123-4567"}))  # fmt: skip
+    holder = Identity(given_names="Mohamed Ali", family_name="Hassan", sex="male", date_of_birth=date(1991, 4, 2),
+                      nationality="SOM", document_numbers=frozenset({"PSO1234567"}))  # fmt: skip
+    stranger = Identity(given_names="Mohamed Ali", family_name="Hassan", sex="male", date_of_birth=date(1991, 4, 2),
+                        nationality="SOM")  # fmt: skip
+    [(cid, match)] = rank(query, [(1, holder), (2, stranger)])
+    assert cid == 1 and match.likely and "document_number" in match.reasons

@@ -19,9 +19,8 @@ from flask import Flask
 from registry.access import ADMINS, MATRIX, PEOPLE, PUBLIC_ENDPOINTS, Rule, Scope
 from registry.extensions import db
 from registry.models import AuditEntry, Base, Case, User
-from registry.services import accounts
-from registry.services import verification
-from tests.conftest import Browser
+from registry.services import accounts, household, verification
+from tests.conftest import Browser, sample_photo
 
 ROLES = ("anonymous", "officer_a", "officer_b", "supervisor_a", "national_supervisor", "admin")
 USERNAMES = {"officer_a": "officer.mny", "officer_b": "officer.kbg", "supervisor_a": "supervisor.mny",
@@ -47,6 +46,11 @@ class World:
 def world(app: Flask, officer, other_officer, supervisor, national_supervisor, admin, register) -> World:
     case = register(officer)
     with app.app_context():
+        # The principal has a photo: its route answers 200 to those who may see it.
+        household.set_photo(db.session.get(User, officer.id), case.case_number, case.person_id,
+                            sample_photo(), ip_address=None)  # fmt: skip
+        db.session.commit()
+    with app.app_context():
         partner = accounts.save_partner(db.session.get(User, admin.id), None, name="Child Protection Agency",
                                         kind="protection_agency", agreement_reference="DSA-2026-01")  # fmt: skip
         db.session.commit()
@@ -67,6 +71,10 @@ def world(app: Flask, officer, other_officer, supervisor, national_supervisor, a
         "transfer_id": "1",
         "follow_up_id": "1",
         "filename": "css/registry.css",
+        "person_id": str(case.person_id),
+        "document_id": "1",
+        "pair_id": "1",
+        "merge_id": "1",
     }
     browsers = {"anonymous": Browser(app.test_client())}
     for role, username in USERNAMES.items():

@@ -10,7 +10,9 @@ from dateutil.relativedelta import relativedelta
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    BooleanField,
     DateField,
+    FileField,
     FieldList,
     FormField,
     HiddenField,
@@ -28,10 +30,11 @@ from registry.domain.vocabulary import (
     DobPrecision,
     DocumentType,
     EntryType,
+    Relationship,
     Sex,
     Vulnerability,
 )
-from registry.services.registration import DocumentData, RegistrationData
+from registry.services.registration import DocumentData, MemberData, RegistrationData
 from registry.templating import country_of, current_language, label_of, language_of
 from registry.web.forms import (
     CachedOptionsSelect,
@@ -45,6 +48,7 @@ from registry.web.forms import (
 )
 
 NAME = [Optional(), Length(max=200), no_control_characters]
+MAX_MEMBERS = 15
 
 
 def _choices(kind: str, codes: list[str]) -> list[SelectChoice]:
@@ -75,6 +79,73 @@ class DocumentForm(Form):
     def validate_number(self, field: StringField) -> None:
         if field.data and not self.type.data:
             raise ValidationError(_l("Choose the document type."))
+
+
+class MemberForm(Form):
+    """Another member of the household; a row without a name is left out."""
+
+    relationship = SelectField(_l("Relationship to the head"), validators=[Optional()])
+    given_names = StringField(_l("Given names"), filters=[strip], validators=NAME)
+    family_name = StringField(_l("Family name"), filters=[strip], validators=NAME)
+    sex = SelectField(_l("Sex"), validators=[Optional()])
+    date_of_birth = DateField(_l("Date of birth"), validators=[Optional(), not_in_future])
+    dob_precision = SelectField(_l("How precise is the date of birth?"), default=DobPrecision.EXACT)
+    approximate_age = IntegerField(_l("Or approximate age (years)"),
+                                   validators=[Optional(), NumberRange(min=0, max=120)])  # fmt: skip
+    nationality = SelectField(_l("Nationality"), widget=CachedOptionsSelect(), validators=[Optional()])
+    vulnerabilities = MultiCheckboxField(_l("Vulnerabilities"))
+    document_type = SelectField(_l("Document type"), validators=[Optional()])
+    document_number = StringField(_l("Document number"), filters=[strip],
+                                  validators=[Optional(), Length(max=60), no_control_characters])  # fmt: skip
+
+    @property
+    def filled(self) -> bool:
+        return bool(self.given_names.data or self.family_name.data)
+
+    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
+        valid = super().validate(extra_validators)
+        if not self.filled:
+            return valid
+        for field, message in ((self.relationship, _l("Choose the relationship to the head.")),
+                               (self.sex, _l("Choose a sex."))):  # fmt: skip
+            if not field.data:
+                field.errors = [*field.errors, message]
+                valid = False
+        if self.date_of_birth.data and self.approximate_age.data is not None:
+            self.approximate_age.errors = [*self.approximate_age.errors,
+                                           gettext("Give a date of birth or an age, not both.")]  # fmt: skip
+            valid = False
+        if self.document_number.data and not self.document_type.data:
+            self.document_type.errors = [*self.document_type.errors, gettext("Choose the document type.")]
+            valid = False
+        return valid
+
+    def to_data(self, today_: date, nationality: str) -> MemberData:
+        date_of_birth, precision = _birth(self.date_of_birth.data, self.dob_precision.data,
+                                          self.approximate_age.data, today_)  # fmt: skip
+        documents = ()
+        if self.document_number.data:
+            documents = (DocumentData(type=self.document_type.data or "", number=self.document_number.data),)
+        return MemberData(
+            relationship=self.relationship.data or "", given_names=self.given_names.data or "",
+            family_name=self.family_name.data or "", sex=self.sex.data or "",
+            nationality=self.nationality.data or nationality, date_of_birth=date_of_birth,
+            dob_precision=precision, vulnerabilities=tuple(self.vulnerabilities.data or []),
+            documents=documents,
+        )  # fmt: skip
+
+
+def member_choices(entry: MemberForm) -> None:
+    """The choices of one member row (lists are built in the reader's language)."""
+    blank = options([("", gettext("Choose…"))])
+    entry.relationship.choices = blank + _choices(
+        "relationship", [code for code in Relationship if code != Relationship.HEAD]
+    )
+    entry.sex.choices = blank + _choices("sex", list(Sex))
+    entry.dob_precision.choices = _choices("dob_precision", list(DobPrecision))
+    entry.nationality.choices = country_choices(gettext("As the head"), nationality=True)
+    entry.vulnerabilities.choices = _choices("vulnerability", list(Vulnerability))
+    entry.document_type.choices = options([("", gettext("None"))]) + _choices("document_type", list(DocumentType))
 
 
 class RegistrationForm(FlaskForm):
@@ -108,8 +179,17 @@ class RegistrationForm(FlaskForm):
     phone = StringField(_l("Phone"), filters=[strip],
                         validators=[Optional(), Length(max=40), no_control_characters],
                         render_kw={"inputmode": "tel", "autocomplete": "off"})  # fmt: skip
-    documents = FieldList(FormField(DocumentForm), min_entries=1, max_entries=5)
+    documents = FieldList(FormField(DocumentForm), min_entries=2, max_entries=5)
     vulnerabilities = MultiCheckboxField(_l("Vulnerabilities"))
+    photo = FileField(_l("Photo"), render_kw={"accept": "image/jpeg,image/png,image/webp",
+                                               "capture": "environment"})  # fmt: skip
+
+    # The household's other members.
+    members = FieldList(FormField(MemberForm), min_entries=2, max_entries=MAX_MEMBERS)
+
+    # The duplicate check: the candidates shown last time, and the officer's answer.
+    candidates_shown = HiddenField()
+    confirm_different = BooleanField(_l("None of these is the person I am registering: register them as a different person"))
 
     # Consent.
     consent_given = RadioField(_l("Did the person consent to their data being recorded?"),
@@ -141,6 +221,8 @@ class RegistrationForm(FlaskForm):
         self.consent_language.choices = options([("", gettext("Choose…"))]) + options(
             (code, language_of(code)) for code in reference.COMMON_LANGUAGES
         )
+        for member in self.members:
+            member_choices(member.form)
         for entry in self.documents:
             entry.form.type.choices = options([("", gettext("None"))]) + _choices(
                 "document_type", list(DocumentType)
@@ -174,13 +256,19 @@ class RegistrationForm(FlaskForm):
             valid = False
         return valid
 
+    def add_member_rows(self, count: int = 2) -> None:
+        for _ in range(count):
+            if len(self.members) >= MAX_MEMBERS:
+                break
+            self.members.append_entry()
+            member_choices(self.members[-1].form)
+
+    def shown_ids(self) -> list[int]:
+        return [int(part) for part in (self.candidates_shown.data or "").split(",") if part.strip().isdigit()]
+
     def to_data(self, today_: date) -> RegistrationData:
-        date_of_birth = self.date_of_birth.data
-        precision = self.dob_precision.data if date_of_birth else None
-        if date_of_birth is None and self.approximate_age.data is not None:
-            # An age typed instead of a date: the middle of that year of life, marked estimated.
-            date_of_birth = _estimated_birth_date(today_, self.approximate_age.data)
-            precision = DobPrecision.ESTIMATED
+        date_of_birth, precision = _birth(self.date_of_birth.data, self.dob_precision.data,
+                                          self.approximate_age.data, today_)  # fmt: skip
         languages = list(self.languages.data or [])
         for part in (self.other_languages.data or "").split(","):
             code = reference.find_language(part)
@@ -218,7 +306,19 @@ class RegistrationForm(FlaskForm):
             consent_date=self.consent_date.data,
             consent_language=self.consent_language.data or None,
             submission_id=self.submission_id.data,
+            members=tuple(entry.form.to_data(today_, self.nationality.data) for entry in self.members
+                          if entry.form.filled),  # fmt: skip
         )
+
+
+def _birth(date_of_birth: date | None, precision: str | None, age: int | None,
+           today_: date) -> tuple[date | None, str | None]:  # fmt: skip
+    if date_of_birth is not None:
+        return date_of_birth, precision
+    if age is not None:
+        # An age typed instead of a date: the middle of that year of life, marked estimated.
+        return _estimated_birth_date(today_, age), DobPrecision.ESTIMATED
+    return None, None
 
 
 def _estimated_birth_date(today_: date, age: int) -> date:

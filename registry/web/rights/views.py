@@ -13,7 +13,7 @@ from registry.domain.errors import DomainError, InvalidDetails, StaleVersion
 from registry.errors import rerender_on_csrf_error, translated
 from registry.extensions import db
 from registry.services import cases as case_service
-from registry.services import rights, verification
+from registry.services import household, rights, verification
 from registry.templating import current_language, label_of, show_datetime, today
 from registry.web.cases import printing
 from registry.web.common import actor, client_ip
@@ -59,25 +59,29 @@ def _show_field_errors(form, error: DomainError) -> None:  # type: ignore[no-unt
 @bp.route("/correct", methods=["GET", "POST"])
 @rerender_on_csrf_error
 def correct(case_number: str) -> Response | str | tuple[str, int]:
+    """Correct the details of a person of the case (`?person_id=`; the principal by default)."""
     user = actor()
+    person_id = request.args.get("person_id", type=int)
     case = case_service.open_case(user, case_number, purpose="case_view", ip_address=client_ip())
+    _case, person = household.person_of(user, case_number, person_id)
     if request.method == "GET":
-        form = CorrectionForm(data={**rights.details_for_form(case), "version": case.principal.version})
-        return render_template("rights/correct.html", form=form, case=case)
+        form = CorrectionForm(data={**rights.details_for_form(case, person), "version": person.version})
+        return render_template("rights/correct.html", form=form, case=case, person=person)
     form = CorrectionForm()
     if form.validate_on_submit():
         try:
             changed = rights.correct_person(user, case_number, form.correction(), reason=form.reason.data or "",
                                             person_version=form.version.data or 0, today=today(),
-                                            ip_address=client_ip())  # fmt: skip
+                                            ip_address=client_ip(), person_id=person.id)  # fmt: skip
         except (InvalidDetails, StaleVersion) as error:
             _show_field_errors(form, error)
             case = case_service.get_case(user, case_number)
-            return render_template("rights/correct.html", form=form, case=case), error.http_status
+            return render_template("rights/correct.html", form=form, case=case, person=person), error.http_status
         flash(_("Corrected: %(count)s field(s). The timeline records who and why.", count=len(changed)), "success")
         return redirect(url_for("cases.show", case_number=case.case_number))
     flash(_("Some details need correcting: see the messages beside the fields."), "danger")
-    return render_template("rights/correct.html", form=form, case=case), 400 if form.csrf_token.errors else 422
+    status = 400 if form.csrf_token.errors else 422
+    return render_template("rights/correct.html", form=form, case=case, person=person), status
 
 
 @bp.route("/transfers", methods=["GET", "POST"])
