@@ -53,7 +53,9 @@ def test_a_supervisors_and_an_administrators_pages_have_no_serious_violation(ope
                             to=("screening", "return_requested"))  # fmt: skip
     supervisor = open_session("supervisor.mny").page
     check_page(supervisor)  # the queue
-    for path in ("/dashboard", f"/cases/{case_number}", f"/cases/{case_number}/access"):
+    for path in ("/dashboard", "/duplicates/", f"/cases/{case_number}",
+                 f"/cases/{case_number}/access", f"/cases/{case_number}/members/new",
+                 f"/cases/{case_number}/changes"):  # fmt: skip
         supervisor.goto(path)
         check_page(supervisor)
     admin = open_session("admin").page

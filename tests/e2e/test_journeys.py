@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import io
 import re
+import uuid
 
+from PIL import Image
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from tests.e2e.conftest import EVERY_VIEWPORT, WIDER_THAN_THE_SCREEN, log_in
+from tests.e2e.conftest import EVERY_VIEWPORT, WIDER_THAN_THE_SCREEN, axe_violations, log_in
 from tests.e2e.steps import (
     choose_language,
     days_from,
+    fill_person,
     iso,
+    labelled,
     open_case,
     open_collapsed_menu,
     open_menu,
@@ -101,6 +105,49 @@ def print_the_manifest(page, today) -> str:  # type: ignore[no-untyped-def]
     assert answer.value.ok and answer.value.headers["content-type"] == "application/pdf"
     pdf = PdfReader(io.BytesIO(page.request.get(answer.value.url).body()))
     return "\n".join(sheet.extract_text() for sheet in pdf.pages)
+
+
+@EVERY_VIEWPORT
+def test_a_household_with_a_photo_is_registered_past_a_possible_duplicate(open_session, server,
+                                                                          watch, today,
+                                                                          tmp_path):  # fmt: skip
+    family_name = unique_name("Ndayizeye")
+    national_id = f"BDI-{uuid.uuid4().hex[:8].upper()}"
+    earlier = seed_case(server.app, "officer.mny", family_name, today=today, national_id=national_id)
+    photo = tmp_path / "photo.jpg"
+    Image.new("RGB", (240, 320), (150, 110, 80)).save(photo, "JPEG")
+
+    officer = open_session("officer.mny").page
+    open_menu(officer, "Register a person")
+    fill_person(officer, "Aline", family_name)  # as the earlier registration: a possible duplicate
+    papers = officer.get_by_role("group", name="Identity document 1")
+    papers.get_by_label("Document type").select_option("national_id")
+    papers.get_by_label("Document number").fill(national_id)  # the same card: a likely match
+    officer.get_by_label(labelled("Photo")).set_input_files(photo)
+    child = officer.get_by_role("group", name="Member 1")
+    child.get_by_label("Relationship to the head").select_option("child")
+    child.get_by_label("Given names").fill("Ange")
+    child.get_by_label("Family name").fill(family_name)
+    child.get_by_label("Sex").select_option("female")
+    child.get_by_label("Date of birth", exact=True).fill(days_from(today, -6 * 365))
+    with watch.expecting(422):
+        officer.get_by_role("button", name="Register", exact=True).click()
+        candidates = officer.locator("#candidates")
+        expect(candidates).to_contain_text("Possible matches")
+    expect(candidates.locator(f"tr[data-case-number='{earlier}']")).to_contain_text(family_name)
+    assert axe_violations(officer) == []
+
+    officer.get_by_label("None of these is the person I am registering").check()
+    officer.get_by_label(labelled("Photo")).set_input_files(photo)  # a browser never keeps a file
+    officer.get_by_role("button", name="Register", exact=True).click()
+    expect(officer.get_by_role("status").filter(has_text="Registered. Case number")).to_be_visible()
+    assert officer.locator("#case-number").inner_text() != earlier
+    household = officer.locator("#household")
+    expect(household.locator(".household-person")).to_have_count(2)
+    expect(household).to_contain_text(f"Ange {family_name}")
+    picture = household.get_by_role("img", name=f"Photo of Aline {family_name}")
+    expect(picture).to_be_visible()
+    assert picture.evaluate("image => image.complete && image.naturalWidth > 0")
 
 
 @EVERY_VIEWPORT
