@@ -354,4 +354,4 @@ def test_the_case_summary_prints_the_household(app, browser, officer, register):
                                                  vulnerabilities=("disability",)),))  # fmt: skip
     browser.login("officer.mny")
     _reader, text = pdf_text(browser.get(f"/cases/{case.case_number}/summary.pdf").data)
-    assert "The household" in text and "Grace Ndayishimiye" in text and "Child" in text and "Disability" in text
+    assert "Household" in text and "Grace Ndayishimiye" in text and "Child" in text and "Disability" in text

@@ -275,15 +275,18 @@ def summary_data(case: Case, printed_by: User, *, verify: str = "",
 
 
 def household_section(case: Case) -> ListSection:
-    """The people the case covers, the head first: name, relationship, sex, birth, nationality."""
+    """The people the case covers, the head first: name, relationship, sex, birth, nationality,
+    protection needs."""
     members = sorted(case.members, key=lambda m: m.relationship_to_head != Relationship.HEAD)
     return ListSection(
         _("Household"),
-        [_("Name"), _("Relationship"), _("Sex"), _("Date of birth"), _("Nationality")],
+        [_("Name"), _("Relationship"), _("Sex"), _("Date of birth"), _("Nationality"),
+         _("Protection needs")],
         [(_name(m.person), label_of("relationship", m.relationship_to_head),
-          label_of("sex", m.person.sex), _dob(m.person), country_of(m.person.nationality))
+          label_of("sex", m.person.sex), _dob(m.person), country_of(m.person.nationality),
+          ", ".join(label_of("vulnerability", code) for code in m.person.vulnerabilities))
          for m in members],
-        [None, 32 * MM, 18 * MM, 38 * MM, 30 * MM],
+        [None, 32 * MM, 16 * MM, 30 * MM, 24 * MM, 32 * MM],
         _("No other member registered with this case."),
     )
 
