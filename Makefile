@@ -1,5 +1,6 @@
 # make run: set everything up and serve the registry on http://127.0.0.1:5000 (SQLite in instance/)
-# make test: set everything up and run the whole test suite
+# make test: set everything up and run the whole test suite (the browser tests last: make e2e)
+# make screenshots: the main pages' pictures in docs/screenshots/, taken by the browser tests
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,13 +9,32 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi:app
 
-.PHONY: run test install translations db extract-messages check-translations lint clean-db bench
+CHROMIUM := /usr/bin/chromium
+# apt-get needs root; a developer's machine may say sudo instead.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+.PHONY: run test e2e screenshots install translations db extract-messages check-translations lint clean-db bench
 
 run: db
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 test: install translations lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --ignore=tests/e2e $(PYTEST_ARGS)
+	$(MAKE) e2e
+
+# Browser tests (tests/e2e): Playwright drives Debian's Chromium, never a browser of its own,
+# against the registry served on a free port with a new database.
+e2e: install translations $(CHROMIUM)
+	$(BIN)/python -m pytest tests/e2e $(E2E_ARGS)
+
+screenshots: install translations $(CHROMIUM)
+	REGISTRY_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/e2e/test_screenshots.py
+
+# fonts-liberation: the metric-compatible fonts Chromium recommends, for true screenshots.
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
+		chromium fonts-liberation
 
 # Static security checks: ruff's security rules (flake8-bandit) and bandit, failing on any
 # high-severity finding.

@@ -97,6 +97,9 @@ def _register_blueprints(app: Flask) -> None:
                       rights, audit, manifests, household, duplicates):
         app.register_blueprint(blueprint)
     _register_api(app)
+    # Where a page declares no icon (a PDF opened in the browser), browsers ask for /favicon.ico:
+    # the static files answer it with the registry's icon rather than a 404.
+    app.add_url_rule("/favicon.ico", endpoint="static", defaults={"filename": "favicon.svg"})
 
 
 def _register_api(app: Flask) -> None:
