@@ -59,8 +59,8 @@ ANONYMISED_COLUMNS: tuple[str, ...] = (
 )  # fmt: skip
 
 FORMULA_STARTS = frozenset(trigger[0] for trigger in FORMULA_TRIGGERS)
-# Rows of a worksheet, the header included (Excel's limit).
-XLSX_MAX_ROWS = 1_048_576
+# Rows of a worksheet, the header included (Excel's limit): the most `REGISTRY_XLSX_MAX_ROWS` allows.
+WORKSHEET_ROWS = 1_048_576
 CASES_PER_BATCH = 2000
 
 _CASE_COLUMNS = (
@@ -234,8 +234,13 @@ def csv_chunks(export: Export) -> Iterator[bytes]:
     yield buffer.getvalue().encode("utf-8")
 
 
-def xlsx_fits(export: Export) -> bool:
-    return export.rows + 1 <= XLSX_MAX_ROWS
+def xlsx_limit(configured: int) -> int:
+    """The most data rows an XLSX export holds: the configured cap, within a worksheet's."""
+    return max(0, min(configured, WORKSHEET_ROWS - 1))
+
+
+def xlsx_fits(export: Export, configured: int) -> bool:
+    return export.rows <= xlsx_limit(configured)
 
 
 def xlsx_chunks(export: Export, sheet_title: str, chunk_size: int = 256 * 1024) -> Iterator[bytes]:
