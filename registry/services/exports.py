@@ -24,7 +24,7 @@ from sqlalchemy import Connection, String, cast, func, select, tuple_
 from sqlalchemy.orm import aliased
 
 from registry.domain.errors import Forbidden
-from registry.domain.figures import FORMULA_TRIGGERS, age_group, spreadsheet_safe
+from registry.domain.figures import FORMULA_TRIGGERS, age_group
 from registry.domain.i18n import N_
 from registry.extensions import db
 from registry.models import (
@@ -123,28 +123,29 @@ class Export:
         # types; moments are UTC either way.
         zone = ZoneInfo(self.timezone)
         point, assignee = aliased(BorderPoint), aliased(User)
+        ids = self.query.with_only_columns(Case.id).order_by(Case.registered_at.desc(), Case.id.desc()).limit(
+            CASES_PER_BATCH)  # fmt: skip
         query = (
-            self.query.with_only_columns(
+            ids.with_only_columns(
                 Case.id, Case.registered_at, Case.case_number, point.code, assignee.username,
                 *(getattr(Case, name) for name in _CASE_COLUMNS),
             )  # fmt: skip
             .join_from(Case, point, point.id == Case.border_point_id)
             .outerjoin(assignee, assignee.id == Case.assigned_to_id)
-            .order_by(Case.registered_at.desc(), Case.id.desc())
-            .limit(CASES_PER_BATCH)
         )
         pick = itemgetter(*(_FIELDS[name] for name in self.columns))
         booleans = [index for index, name in enumerate(self.columns) if name in BOOLEANS]
         last: tuple[datetime, int] | None = None
         case_ref = 0
         while True:
-            page = query if last is None else query.where(tuple_(Case.registered_at, Case.id) < last)
-            cases = self._raw(page)
+            after = () if last is None else (tuple_(Case.registered_at, Case.id) < last,)
+            cases = self._raw(query.where(*after))
             if not cases:
                 return
+            # The same page again as a subquery (its ids only, from the narrowest index), rather
+            # than thousands of ids as parameters.
+            members = self._members(ids.where(*after))
             last = (_utc(cases[-1][1]), cases[-1][0])
-            # The same page again as a subquery, rather than thousands of ids as parameters.
-            members = self._members(page.with_only_columns(Case.id))
             for case in cases:
                 case_ref += 1
                 registered = _utc(case[1]).astimezone(zone)
@@ -250,7 +251,7 @@ def csv_chunks(export: Export, rows_per_chunk: int = 5000) -> Iterator[bytes]:
         for index in texts:
             value = record[index]
             if value and value[0] in FORMULA_STARTS:
-                record[index] = spreadsheet_safe(value)
+                record[index] = "'" + value  # as spreadsheet_safe(value), without a call per phone
         chunk.append(record)
         if len(chunk) == rows_per_chunk:
             writer.writerows(chunk)
