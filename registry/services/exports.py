@@ -87,7 +87,7 @@ DATES = frozenset({"date_of_birth", "arrival_date", "departure_date", "arrival_c
 # Text people typed: a spreadsheet could read it as a formula. Codes and dates cannot be one.
 TYPED_TEXT = frozenset({"given_names", "family_name", "other_names", "place_of_origin", "phone", "documents",
                         "permit_type", "application_reference", "permit_number"})  # fmt: skip
-BOOLEANS = frozenset({"consent_given"})
+BOOLEANS = frozenset({"consent_given"})  # columns of the case, written "yes" or "no"
 _JSON_PUNCTUATION = str.maketrans({"[": None, "]": None, '"': None, ",": " "})
 
 
@@ -134,7 +134,7 @@ class Export:
             .outerjoin(assignee, assignee.id == Case.assigned_to_id)
         )
         pick = itemgetter(*(_FIELDS[name] for name in self.columns))
-        booleans = [index for index, name in enumerate(self.columns) if name in BOOLEANS]
+        booleans = [_FIELDS[name] for name in BOOLEANS]  # the case's, written once per case
         last: tuple[datetime, int] | None = None
         case_ref = 0
         while True:
@@ -150,12 +150,11 @@ class Export:
                 case_ref += 1
                 registered = _utc(case[1]).astimezone(zone)
                 registered_on = registered.date()
-                head = (*case, case_ref, registered_on, registered.replace(microsecond=0).isoformat())
+                head = [*case, case_ref, registered_on, registered.replace(microsecond=0).isoformat()]
+                for index in booleans:
+                    head[index] = "yes" if head[index] else "no"
                 for member, born, tail in members.get(case[0], ()):
-                    record = list(pick((*head, age_group(born, registered_on), *member, *tail)))
-                    for index in booleans:
-                        record[index] = "yes" if record[index] else "no"
-                    yield record
+                    yield list(pick((*head, age_group(born, registered_on), *member, *tail)))
 
     def _raw(self, statement: Any) -> list[tuple[Any, ...]]:
         result = self.connection.execute(statement)
