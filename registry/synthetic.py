@@ -395,6 +395,9 @@ def _indexes_rebuilt(connection: Connection, rebuild: bool) -> Iterator[None]:
     raw.commit()
     try:
         yield
+    except BaseException:
+        connection.rollback()  # the unfinished batch, before the indexes are built again
+        raise
     finally:
         for _, sql in dropped:
             raw.execute(sql)
