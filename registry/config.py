@@ -33,6 +33,9 @@ class Settings:
     # The case list counts matches up to this many; beyond, it says "more than" (never a guess).
     CASES_COUNT_LIMIT: int = 1_000
     BATCH_PRINT_LIMIT: int = 500  # case sheets printed at once from the list, at most
+    # Rows of an XLSX export, at most (a worksheet holds 1,048,575): openpyxl writes about 2,400
+    # rows a second of CPU, and the file is sent only once whole. Beyond, the export points to CSV.
+    XLSX_MAX_ROWS: int = 100_000
     STALE_CASE_DAYS: int = 14  # an open case whose status has not changed for this long is in the queue
     SESSION_HOURS: int = 12  # absolute: a login lasts at most this long
     SESSION_IDLE_MINUTES: int = 30  # a session unused this long ends

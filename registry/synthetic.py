@@ -215,7 +215,8 @@ def generate(people: int, border_points: Sequence[str] = (), *, years: float = 3
     db.session.commit()
     made = cases = events = 0
     span = timedelta(days=365.25 * years)
-    with _bulk_connection() as connection:
+    fresh = ids.person == 1 and ids.case == 1
+    with _bulk_connection(fresh=fresh) as connection, _indexes_rebuilt(connection, fresh and people >= REBUILD_INDEXES_FROM):
         writer = BulkWriter(connection)
         while made < people:
             size = min(batch_people, people - made)
@@ -340,16 +341,22 @@ def _save_sequences(connection: Connection, sequences: dict[tuple[int, int], int
 
 
 @contextmanager
-def _bulk_connection() -> Iterator[Connection]:
+def _bulk_connection(fresh: bool) -> Iterator[Connection]:
     """A connection of its own for the load. On SQLite, foreign keys go unchecked while loading
     (the generator writes parents before children) and temporary data stays in memory: each
-    check and each statement journal costs more than the row itself. The connection is then
-    discarded, so that no other request ever gets it with those settings."""
+    check and each statement journal costs more than the row itself. Filling an empty registry,
+    the load does not wait for the disk either (`synchronous=OFF`): a power cut during the load
+    may leave the file damaged, and the remedy is the same as for an unfinished load, generating
+    it again; an application crash loses nothing committed. The connection is then discarded, so
+    that no other request ever gets it with those settings."""
     connection = db.engine.connect()
     try:
         if connection.dialect.name == "sqlite":
             raw: Any = connection.connection.dbapi_connection
-            for pragma in ("foreign_keys=OFF", "temp_store=MEMORY", "cache_size=-262144"):
+            pragmas = ["foreign_keys=OFF", "temp_store=MEMORY", "cache_size=-262144"]
+            if fresh:
+                pragmas.append("synchronous=OFF")
+            for pragma in pragmas:
                 raw.execute(f"PRAGMA {pragma}")
         yield connection
     except BaseException:
@@ -359,6 +366,42 @@ def _bulk_connection() -> Iterator[Connection]:
         if connection.dialect.name == "sqlite":
             connection.invalidate()
         connection.close()
+
+
+# Filling an empty registry with at least this many people, SQLite's secondary indexes are built after.
+REBUILD_INDEXES_FROM = 50_000
+# Indexes the triggers read while the load runs (the daily figures' `case_member` lookups): kept.
+KEPT_INDEXES = frozenset({"ix_case_member_person_case", "ix_case_member_case_id"})
+
+
+@contextmanager
+def _indexes_rebuilt(connection: Connection, rebuild: bool) -> Iterator[None]:
+    """On SQLite, filling an empty registry with many people: the secondary indexes of the loaded
+    tables are dropped for the load and created again after it, from their own definitions.
+    Built at once from the whole table, an index costs a sort; kept during the load, each row
+    updates every index at a random place (a million cases, eleven indexes on `case_file`)."""
+    if not rebuild or connection.dialect.name != "sqlite":
+        yield
+        return
+    raw: Any = connection.connection.dbapi_connection
+    marks = ", ".join("?" for _ in TABLE_ORDER)
+    definitions = raw.execute(
+        f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({marks})",  # noqa: S608 - placeholders only
+        TABLE_ORDER,
+    ).fetchall()  # fmt: skip
+    dropped = [(name, sql) for name, sql in definitions if name not in KEPT_INDEXES]
+    for name, _ in dropped:
+        raw.execute(f'DROP INDEX "{name}"')
+    raw.commit()
+    try:
+        yield
+    except BaseException:
+        connection.rollback()  # the unfinished batch, before the indexes are built again
+        raise
+    finally:
+        for _, sql in dropped:
+            raw.execute(sql)
+        raw.commit()
 
 
 # --------------------------------------------------------------------------------------------

@@ -183,6 +183,63 @@ def test_generate_fills_the_database_with_consistent_cases(app, runner):
         assert len(set(numbers)) == len(numbers)
 
 
+def test_a_large_fill_builds_the_indexes_again_after_the_load(app, runner, monkeypatch):
+    from registry import synthetic
+
+    def indexes() -> set[tuple[str, str]]:
+        with app.app_context():
+            return set(db.session.execute(db.text(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")).all())  # fmt: skip
+
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("the indexes are dropped and built again on SQLite only")
+    before = indexes()
+    monkeypatch.setattr(synthetic, "REBUILD_INDEXES_FROM", 10)
+    result = runner.invoke(args=["registry", "generate", "--people", "200", "--border-point", "MNY"])
+    assert result.exit_code == 0, result.output
+    assert indexes() == before
+    with app.app_context():
+        assert count(app, Case) > 0
+        assert db.session.execute(db.text("PRAGMA integrity_check")).scalar_one() == "ok"
+        # The list's index answers again: a filter by nationality reads it, not the whole table.
+        plan = " ".join(str(row[-1]) for row in db.session.execute(db.text(
+            "EXPLAIN QUERY PLAN SELECT id FROM case_file WHERE principal_nationality = 'BDI' ORDER BY registered_at")))  # fmt: skip
+        assert "ix_case_file_nationality_registered" in plan
+
+
+def test_a_large_fill_that_fails_keeps_no_half_batch_and_its_indexes(app, monkeypatch):
+    from registry import synthetic
+    from registry.models import Person
+    from registry.models.bulk import BulkWriter
+
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("the indexes are dropped and built again on SQLite only")
+        indexes = "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+        before = db.session.execute(db.text(indexes)).scalar_one()
+        db.session.commit()
+        writes = []
+        real_write = BulkWriter.write
+
+        def failing_write(self, table, columns, rows):  # type: ignore[no-untyped-def]
+            writes.append(table)
+            if table == "case_file" and writes.count("case_file") == 3:
+                raise RuntimeError("disk full")  # the people of the third batch are written
+            return real_write(self, table, columns, rows)
+
+        monkeypatch.setattr(synthetic, "REBUILD_INDEXES_FROM", 10)
+        monkeypatch.setattr(BulkWriter, "write", failing_write)
+        with pytest.raises(RuntimeError, match="disk full"):
+            synthetic.generate(200, ["MNY"], batch_people=20)
+        db.session.rollback()
+        assert db.session.execute(db.text(indexes)).scalar_one() == before
+        # Whole batches only: the one that failed left nothing behind.
+        people = db.session.scalar(db.select(db.func.count()).select_from(Person))
+        members = db.session.scalar(db.select(db.func.count()).select_from(db.text("case_member")))
+        assert people == members == 40
+
+
 def test_generate_continues_the_case_numbers_of_a_registry_in_use(app, runner, officer, register):
     existing = register(officer)
     result = runner.invoke(args=["registry", "generate", "--people", "20", "--border-point", "MNY",

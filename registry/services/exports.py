@@ -15,7 +15,8 @@ import tempfile
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime
+from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,7 +24,7 @@ from sqlalchemy import Connection, String, cast, func, select, tuple_
 from sqlalchemy.orm import aliased
 
 from registry.domain.errors import Forbidden
-from registry.domain.figures import FORMULA_TRIGGERS, age_group, spreadsheet_safe
+from registry.domain.figures import FORMULA_TRIGGERS, age_group
 from registry.domain.i18n import N_
 from registry.extensions import db
 from registry.models import (
@@ -59,8 +60,8 @@ ANONYMISED_COLUMNS: tuple[str, ...] = (
 )  # fmt: skip
 
 FORMULA_STARTS = frozenset(trigger[0] for trigger in FORMULA_TRIGGERS)
-# Rows of a worksheet, the header included (Excel's limit).
-XLSX_MAX_ROWS = 1_048_576
+# Rows of a worksheet, the header included (Excel's limit): the most `REGISTRY_XLSX_MAX_ROWS` allows.
+WORKSHEET_ROWS = 1_048_576
 CASES_PER_BATCH = 2000
 
 _CASE_COLUMNS = (
@@ -73,16 +74,20 @@ _PERSON_COLUMNS = (
     "given_names", "family_name", "other_names", "sex", "date_of_birth", "dob_precision",
     "nationality", "country_of_birth", "place_of_origin", "phone",
 )  # fmt: skip
-# Where each value of a row comes from: the case's row, the member's row, or computed here.
-_CASE_FIELDS = ("id", "registered_at", "case_number", "border_point", "assigned_to", *_CASE_COLUMNS)
+# Where each value of a row comes from, in the order a row is put together: the case's row and
+# what is computed once per case, then per member the age group, the member's row and its text.
+_CASE_FIELDS = ("id", "registered_at_utc", "case_number", "border_point", "assigned_to", *_CASE_COLUMNS,
+                "case_ref", "registered_on", "registered_at")  # fmt: skip
 _MEMBER_FIELDS = ("case_id", "relationship", "person_id", "languages_json", *_PERSON_COLUMNS)
-_COMPUTED_FIELDS = ("case_ref", "registered_on", "age_group", "languages", "documents", "vulnerabilities")
-_FIELDS = {name: index for index, name in enumerate(_CASE_FIELDS + _MEMBER_FIELDS + _COMPUTED_FIELDS)}
-_FIELDS["registered_at"] = len(_FIELDS)  # replaced by its text in the registry's time zone
+_FIELDS = {name: index for index, name in enumerate(
+    (*_CASE_FIELDS, "age_group", *_MEMBER_FIELDS, "languages", "documents", "vulnerabilities"))}  # fmt: skip
+# Columns holding a day: ISO text from SQLite's driver, a date from PostgreSQL's.
+DATES = frozenset({"date_of_birth", "arrival_date", "departure_date", "arrival_confirmed_on", "submitted_on",
+                   "decision_on", "permit_valid_until", "registered_on"})  # fmt: skip
 # Text people typed: a spreadsheet could read it as a formula. Codes and dates cannot be one.
 TYPED_TEXT = frozenset({"given_names", "family_name", "other_names", "place_of_origin", "phone", "documents",
                         "permit_type", "application_reference", "permit_number"})  # fmt: skip
-BOOLEANS = frozenset({"consent_given"})
+BOOLEANS = frozenset({"consent_given"})  # columns of the case, written "yes" or "no"
 _JSON_PUNCTUATION = str.maketrans({"[": None, "]": None, '"': None, ",": " "})
 
 
@@ -104,61 +109,73 @@ class Export:
         self.connection.close()
 
     def records(self) -> Iterator[list[Any]]:
-        """The rows, as typed values (str, date, bool, int, None) in `columns` order; closes after."""
+        """The rows, in `columns` order, closing after: text, numbers, None, "yes" or "no", and
+        days (as `date`, or as their ISO text on SQLite: see `DATES`)."""
         try:
             yield from self._records()
         finally:
             self.close()
 
     def _records(self) -> Iterator[list[Any]]:
-        # Written for speed: a million rows pass through here.
+        # Written for speed: a million rows pass through here. Rows are read as the driver gives
+        # them, without SQLAlchemy's processing of each value: on SQLite dates and moments are
+        # then ISO text and booleans 0 or 1 (the same text in a CSV), on PostgreSQL Python's
+        # types; moments are UTC either way.
         zone = ZoneInfo(self.timezone)
         point, assignee = aliased(BorderPoint), aliased(User)
+        ids = self.query.with_only_columns(Case.id).order_by(Case.registered_at.desc(), Case.id.desc()).limit(
+            CASES_PER_BATCH)  # fmt: skip
         query = (
-            self.query.with_only_columns(
+            ids.with_only_columns(
                 Case.id, Case.registered_at, Case.case_number, point.code, assignee.username,
                 *(getattr(Case, name) for name in _CASE_COLUMNS),
             )  # fmt: skip
             .join_from(Case, point, point.id == Case.border_point_id)
             .outerjoin(assignee, assignee.id == Case.assigned_to_id)
-            .order_by(Case.registered_at.desc(), Case.id.desc())
-            .limit(CASES_PER_BATCH)
         )
-        picks = [_FIELDS[name] for name in self.columns]
+        pick = itemgetter(*(_FIELDS[name] for name in self.columns))
+        booleans = [_FIELDS[name] for name in BOOLEANS]  # the case's, written once per case
         last: tuple[datetime, int] | None = None
         case_ref = 0
         while True:
-            page = query if last is None else query.where(tuple_(Case.registered_at, Case.id) < last)
-            cases = self.connection.execute(page).all()
+            after = () if last is None else (tuple_(Case.registered_at, Case.id) < last,)
+            cases = self._raw(query.where(*after))
             if not cases:
                 return
-            last = (cases[-1][1], cases[-1][0])
-            # The same page again as a subquery, rather than thousands of ids as parameters.
-            members = self._members(page.with_only_columns(Case.id))
+            # The same page again as a subquery (its ids only, from the narrowest index), rather
+            # than thousands of ids as parameters.
+            members = self._members(ids.where(*after))
+            last = (_utc(cases[-1][1]), cases[-1][0])
             for case in cases:
                 case_ref += 1
-                registered = case[1].astimezone(zone)
+                registered = _utc(case[1]).astimezone(zone)
                 registered_on = registered.date()
-                registered_text = registered.replace(microsecond=0).isoformat()
-                for member, documents, vulnerabilities in members.get(case[0], ()):
-                    languages = " ".join((member[3] or "").translate(_JSON_PUNCTUATION).split())
-                    values = (*case, *member, case_ref, registered_on,
-                              age_group(member[8], registered_on), languages, documents, vulnerabilities,
-                              registered_text)  # fmt: skip
-                    yield [values[pick] for pick in picks]
+                head = [*case, case_ref, registered_on, registered.replace(microsecond=0).isoformat()]
+                for index in booleans:
+                    head[index] = "yes" if head[index] else "no"
+                for member, born, tail in members.get(case[0], ()):
+                    yield list(pick((*head, age_group(born, registered_on), *member, *tail)))
 
-    def _members(self, case_ids: Any) -> dict[int, list[tuple[Any, str, str]]]:
-        rows = self.connection.execute(
+    def _raw(self, statement: Any) -> list[tuple[Any, ...]]:
+        result = self.connection.execute(statement)
+        try:
+            return result.cursor.fetchall()
+        finally:
+            result.close()
+
+    def _members(self, case_ids: Any) -> dict[int, list[tuple[tuple[Any, ...], date | None, tuple[str, ...]]]]:
+        """Each case's people, the principal first: (the member's columns, birth date, computed text)."""
+        rows = self._raw(
             select(CaseMember.case_id, CaseMember.relationship_to_head, Person.id, cast(Person.languages, String),
                    *(getattr(Person, name) for name in _PERSON_COLUMNS))  # fmt: skip
             .join(Person, Person.id == CaseMember.person_id)
             .where(CaseMember.case_id.in_(case_ids))
             # The principal first, then the household in the order it was recorded.
             .order_by(CaseMember.case_id, CaseMember.relationship_to_head != "head", CaseMember.id)
-        ).all()
+        )
         people = select(CaseMember.person_id).where(CaseMember.case_id.in_(case_ids))
         vulnerabilities: dict[int, list[str]] = defaultdict(list)
-        for person_id, code in self.connection.execute(
+        for person_id, code in self._raw(
             select(PersonVulnerability.person_id, PersonVulnerability.code)
             .where(PersonVulnerability.person_id.in_(people))
             .order_by(PersonVulnerability.person_id, PersonVulnerability.code)
@@ -166,18 +183,31 @@ class Export:
             vulnerabilities[person_id].append(code)
         documents: dict[int, list[str]] = defaultdict(list)
         if not self.anonymised:
-            for person_id, kind, number in self.connection.execute(
+            for person_id, kind, number in self._raw(
                 select(IdentityDocument.person_id, IdentityDocument.type, IdentityDocument.number)
                 .where(IdentityDocument.person_id.in_(people))
                 .order_by(IdentityDocument.person_id, IdentityDocument.id)
             ):
                 documents[person_id].append(f"{kind}:{number}")
-        by_case: dict[int, list[tuple[Any, str, str]]] = defaultdict(list)
+        languages: dict[str | None, str] = {}  # a few lists of languages, repeated
+        born_at = _MEMBER_FIELDS.index("date_of_birth")
+        by_case: dict[int, list[tuple[tuple[Any, ...], date | None, tuple[str, ...]]]] = defaultdict(list)
         for row in rows:
-            person_id = row[2]
-            by_case[row[0]].append((tuple(row), "; ".join(documents.get(person_id, ())),
-                                    ";".join(vulnerabilities.get(person_id, ()))))  # fmt: skip
+            person_id, spoken, born = row[2], row[3], row[born_at]
+            if spoken not in languages:
+                languages[spoken] = " ".join((spoken or "").translate(_JSON_PUNCTUATION).split())
+            if born is not None and not isinstance(born, date):
+                born = date.fromisoformat(born)
+            by_case[row[0]].append((row, born, (languages[spoken], "; ".join(documents.get(person_id, ())),
+                                                ";".join(vulnerabilities.get(person_id, ())))))  # fmt: skip
         return by_case
+
+
+def _utc(moment: datetime | str) -> datetime:
+    """A moment as the driver gives it (naive UTC, or its ISO text on SQLite), made aware."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment.replace(tzinfo=UTC)
 
 
 def open_export(actor: User, filters: CaseFilters, *, timezone: str, anonymised: bool) -> Export:
@@ -205,7 +235,7 @@ def open_export(actor: User, filters: CaseFilters, *, timezone: str, anonymised:
                   rows=rows)  # fmt: skip
 
 
-def csv_chunks(export: Export) -> Iterator[bytes]:
+def csv_chunks(export: Export, rows_per_chunk: int = 5000) -> Iterator[bytes]:
     """The export as UTF-8 CSV (with a byte-order mark, so that Excel reads accents), in chunks.
 
     Typed text is made spreadsheet-safe; dates are written by csv itself (str() is isoformat).
@@ -215,27 +245,30 @@ def csv_chunks(export: Export) -> Iterator[bytes]:
     buffer.write("\ufeff")
     writer.writerow(export.columns)
     texts = [index for index, name in enumerate(export.columns) if name in TYPED_TEXT]
-    booleans = [index for index, name in enumerate(export.columns) if name in BOOLEANS]
-    count = 0
+    chunk: list[list[Any]] = []
     for record in export.records():
         for index in texts:
             value = record[index]
             if value and value[0] in FORMULA_STARTS:
-                record[index] = spreadsheet_safe(value)
-        for index in booleans:
-            record[index] = "yes" if record[index] else "no"
-        writer.writerow(record)
-        count += 1
-        if count == 2000:
+                record[index] = "'" + value  # as spreadsheet_safe(value), without a call per phone
+        chunk.append(record)
+        if len(chunk) == rows_per_chunk:
+            writer.writerows(chunk)
+            chunk.clear()
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)
             buffer.truncate()
-            count = 0
+    writer.writerows(chunk)
     yield buffer.getvalue().encode("utf-8")
 
 
-def xlsx_fits(export: Export) -> bool:
-    return export.rows + 1 <= XLSX_MAX_ROWS
+def xlsx_limit(configured: int) -> int:
+    """The most data rows an XLSX export holds: the configured cap, within a worksheet's."""
+    return max(0, min(configured, WORKSHEET_ROWS - 1))
+
+
+def xlsx_fits(export: Export, configured: int) -> bool:
+    return export.rows <= xlsx_limit(configured)
 
 
 def xlsx_chunks(export: Export, sheet_title: str, chunk_size: int = 256 * 1024) -> Iterator[bytes]:
@@ -253,11 +286,13 @@ def xlsx_chunks(export: Export, sheet_title: str, chunk_size: int = 256 * 1024) 
             text = WriteOnlyCell(sheet, value=value)
             text.data_type = "s"
             return text
-        if isinstance(value, bool):
-            return "yes" if value else "no"
         return value
 
+    dates = [index for index, name in enumerate(export.columns) if name in DATES]
     for record in export.records():
+        for index in dates:
+            if isinstance(record[index], str):  # a day, as SQLite's driver gives it
+                record[index] = date.fromisoformat(record[index])
         sheet.append([cell(value) for value in record])
     handle, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(handle)

@@ -123,11 +123,11 @@ def test_xlsx_holds_the_same_rows_with_text_never_computed(app, logged_in, offic
 def test_xlsx_past_the_spreadsheet_row_limit_points_to_csv(app, logged_in, officer, register, monkeypatch):
     register(officer)
     register(officer, given_names="B")
-    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 2)  # the header and one row
+    monkeypatch.setattr(app.config["REGISTRY"], "XLSX_MAX_ROWS", 1)
     response = logged_in.get("/cases/export.xlsx", query_string={"status": "registered"})
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert "This list has 2 rows, more than a spreadsheet holds (1). Export it as CSV instead" in page
+    assert "This list has 2 rows, more than a spreadsheet export takes (1). Export it as CSV instead" in page
     assert 'href="/cases/export.csv?status=registered"' in page
     assert export_entries(app) == []
 
@@ -202,3 +202,13 @@ def test_export_reads_one_snapshot_in_batches(app, logged_in, officer, register,
     monkeypatch.setattr(exports, "CASES_PER_BATCH", 2)
     rows = read_csv(logged_in.get("/cases/export.csv"))
     assert [row["case_number"] for row in rows] == created[::-1]
+
+
+def test_the_xlsx_cap_is_configured_and_never_beyond_a_worksheet():
+    from registry.config import Settings
+
+    assert Settings().XLSX_MAX_ROWS == 100_000
+    assert exports.xlsx_limit(100_000) == 100_000
+    assert exports.xlsx_limit(5_000_000) == 1_048_575  # a worksheet's rows, less the header
+    assert exports.xlsx_limit(-3) == 0
+    assert Settings.from_environment({"REGISTRY_XLSX_MAX_ROWS": "2500"}).XLSX_MAX_ROWS == 2500

@@ -94,11 +94,12 @@ def _export(kind: str) -> Response | tuple[str, int]:
     filters = form.filters()
     anonymised = form.anonymised.data == "1"
     export = exports.open_export(user, filters, timezone=timezone(), anonymised=anonymised)
-    if kind == "xlsx" and not exports.xlsx_fits(export):
+    xlsx_max_rows = current_app.config["REGISTRY"].XLSX_MAX_ROWS
+    if kind == "xlsx" and not exports.xlsx_fits(export, xlsx_max_rows):
         export.close()
         return render_template("cases/export_refused.html", form=form, args=_typed_args(),
                                too_many_rows=export.rows,
-                               xlsx_limit=exports.XLSX_MAX_ROWS - 1), 422  # fmt: skip
+                               xlsx_limit=exports.xlsx_limit(xlsx_max_rows)), 422  # fmt: skip
     audit_here("export", object_type="case", search_text=filters.q, details={
         **filters.for_audit(), "format": kind, "anonymised": anonymised, "rows": export.rows,
     })  # fmt: skip
