@@ -55,6 +55,7 @@ GIVEN_NAMES = ("Aline", "Divine", "Jean-Pierre", "Emmanuel", "Amina", "Fatuma", 
 # How often an officer does each thing, out of 100 actions.
 WEIGHTS = {"list": 25, "search": 20, "open_case": 25, "register": 12, "transition": 8, "print": 10}
 PAGE_TARGET_MS, WRITE_TARGET_MS = 250, 400
+RUN = time.strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def database_for(people: int, url: str | None) -> str:
@@ -158,7 +159,9 @@ class Officer:
         self.username, self.point, self.results = username, point, results
         self.seen: list[str] = []
         self.registered: list[str] = []
-        self.random = random.Random(username)
+        # Seeded by the run too: the same officer in the next run against the same database would
+        # register the same people again, and each be refused as a likely duplicate (422).
+        self.random = random.Random(f"{username} {RUN}")
 
     async def get(self, action: str, url: str, expect: str = "text/html") -> str:
         started = time.perf_counter()

@@ -128,8 +128,10 @@ class SessionInterface(SecureCookieSessionInterface):
 # never waits for, nor holds, the database's one write lock; their audit rows are written after,
 # in a short transaction of their own (see services/audit.commit_snapshot). Any other request's
 # transaction takes the write lock when it begins (models/base.py).
-SNAPSHOT_PAGES = frozenset({"cases.index", "cases.show", "cases.summary_pdf", "workflow.queue",
-                            "workflow.my_cases", "registrations.new"})  # fmt: skip
+# A printout is not one of them: each print issues a verification code (a row of its own), and a
+# snapshot cannot write once another request has committed since it began.
+SNAPSHOT_PAGES = frozenset({"cases.index", "cases.show", "workflow.queue", "workflow.my_cases",
+                            "registrations.new"})  # fmt: skip
 
 
 def read_in_a_snapshot() -> None:

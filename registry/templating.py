@@ -7,8 +7,17 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
+from babel.support import NullTranslations
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext
+from flask_babel import (
+    format_date,
+    format_datetime,
+    format_decimal,
+    get_locale,
+    get_translations,
+    gettext,
+    to_user_timezone,
+)
 from flask_login import current_user
 
 from registry.domain import labels, reference
@@ -71,7 +80,13 @@ def show_number(value: int | float | None) -> str:
 
 
 def label_of(kind: str, code: str | None) -> str:
-    return gettext(labels.label(kind, code)) if code else ""
+    return _label(get_locale(), kind, code) if code else ""
+
+
+@lru_cache(maxsize=4096)
+def _label(locale: Locale | None, kind: str, code: str) -> str:
+    """A code's label in `locale`, the current one: a list shows a few labels hundreds of times."""
+    return gettext(labels.label(kind, code))
 
 
 def country_of(code: str | None) -> str:
@@ -87,7 +102,17 @@ def language_of(code: str | None) -> str:
 
 
 def show_date(value: date | None) -> str:
-    return format_date(value, "medium") if value else ""
+    if not value:
+        return ""
+    if isinstance(value, datetime):  # the day it was where the reader is
+        value = to_user_timezone(value).date()
+    return _formatted_date(get_locale(), value)
+
+
+@lru_cache(maxsize=4096)
+def _formatted_date(locale: Locale | None, value: date) -> str:
+    """A day as `locale`, the current one, writes it: a list shows the same few days many times."""
+    return format_date(value, "medium")
 
 
 def show_birth_date(value: date | None, precision: str | None) -> str:
@@ -119,3 +144,26 @@ def init_app(app: Flask) -> None:
         language_of=language_of, country_of=country_of,
     )  # fmt: skip
     app.jinja_env.policies["ext.i18n.trimmed"] = True
+    _install_catalogue_lookups(app)
+
+
+def _install_catalogue_lookups(app: Flask) -> None:
+    """The templates' _() and ngettext() as Flask-Babel's, with each language's catalogue found
+    once: Flask-Babel looks it up again on every call (three context look-ups), and a page of
+    cases calls _() some sixty times."""
+    catalogues: dict[Locale | None, NullTranslations] = {}
+
+    def catalogue() -> NullTranslations:
+        locale = get_locale()  # force_locale() included
+        found = catalogues.get(locale)
+        if found is None:
+            found = catalogues[locale] = get_translations()
+        return found
+
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: catalogue().ugettext(s),
+        ngettext=lambda s, p, n: catalogue().ungettext(s, p, n),
+        pgettext=lambda c, s: catalogue().upgettext(c, s),
+        npgettext=lambda c, s, p, n: catalogue().unpgettext(c, s, p, n),
+        newstyle=True,
+    )

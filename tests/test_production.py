@@ -123,6 +123,49 @@ def test_pages_are_served_when_the_rate_limit_store_is_down(app_factory, officer
     app_factory()  # the limiter is one object: bound again with the suite's settings (no limits)
 
 
+def test_a_summary_sheet_printed_while_others_register_is_issued_and_audited(app, browser, officer,
+                                                                          register, monkeypatch):  # fmt: skip
+    """A print writes its verification code: read in a snapshot, it failed ("database is locked")
+    whenever another request had committed since it began, which under load was most prints."""
+    from registry.models import AuditEntry, PrintIssue
+    from registry.services import cases as case_service
+
+    with app.app_context():
+        url = db.engine.url
+    if url.get_backend_name() != "sqlite":
+        pytest.skip("SQLite's single write lock")
+    case = register(officer)
+    real = case_service.get_case
+    others_wrote: list[bool] = []
+
+    def get_case(*args, **kwargs):  # type: ignore[no-untyped-def]
+        found = real(*args, **kwargs)
+        other = sqlite3.connect(url.database, timeout=0, isolation_level=None)
+        try:  # another officer's registration, committed while the print is under way
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("UPDATE border_point SET name = name")
+            other.execute("COMMIT")
+            others_wrote.append(True)
+        except sqlite3.OperationalError:
+            others_wrote.append(False)
+        finally:
+            other.close()
+        return found
+
+    monkeypatch.setattr(case_service, "get_case", get_case)
+    browser.login("officer.mny")
+    response = browser.get(f"/cases/{case.case_number}/summary.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF")
+    # The print holds the write lock from its start: the other writer waits its turn.
+    assert others_wrote == [False]
+    with app.app_context():
+        issued = db.session.scalars(db.select(PrintIssue.document).where(PrintIssue.case_id == case.id))
+        assert list(issued) == ["summary"]
+        actions = list(db.session.scalars(db.select(AuditEntry.action).order_by(AuditEntry.seq)))
+    assert actions[-1] == "print_summary"
+
+
 def test_the_case_list_reads_without_holding_the_write_lock_and_is_still_audited(app, browser, officer,
                                                                                  register, monkeypatch):  # fmt: skip
     """On SQLite every request used to take the one write lock at its first query and keep it

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import String, and_, cast, event, func, inspect, or_, select
+from sqlalchemy import String, and_, cast, event, func, inspect, or_, select, update
 from sqlalchemy.orm import Session, SessionTransaction
 
 from registry.domain.names import fold
@@ -129,8 +129,12 @@ def row_hash(entry: Any, seq: int, prev_hash: str) -> str:
     return hashlib.sha256(canonical(entry, seq, prev_hash)).hexdigest()
 
 
-def _lock_head(session: Session) -> AuditChainHead:
-    head = session.scalar(select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update())
+def _lock_head(session: Session) -> tuple[int, str]:
+    """The chain's last (seq, hash), its row locked until the commit. Read as a plain row, not
+    an object: every request that records a row passes here."""
+    locked = (select(AuditChainHead.last_seq, AuditChainHead.last_hash)
+              .where(AuditChainHead.id == 1).with_for_update())  # fmt: skip
+    head = session.execute(locked).one_or_none()
     if head is None:
         dialect = session.get_bind().dialect.name
         from sqlalchemy.dialects import postgresql, sqlite
@@ -138,12 +142,10 @@ def _lock_head(session: Session) -> AuditChainHead:
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         session.execute(insert(AuditChainHead).values(id=1, last_seq=0, last_hash=GENESIS_HASH)
                         .on_conflict_do_nothing())  # fmt: skip
-        head = session.scalar(
-            select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()
-        )
+        head = session.execute(locked).one_or_none()
     if head is None:  # inserted just above, unless the table vanished under us
         raise RuntimeError("the audit chain head could not be created")
-    return head
+    return head.last_seq, head.last_hash
 
 
 @event.listens_for(Session, "before_commit")
@@ -154,14 +156,15 @@ def _chain_pending_entries(session: Session) -> None:
     # Everything else is written first: the head's lock is the last one this transaction takes,
     # so two transactions never wait for each other's locks in opposite orders.
     session.flush()
-    head = _lock_head(session)
-    seq, previous = head.last_seq, head.last_hash
+    seq, previous = _lock_head(session)
     for entry in pending:
         seq += 1
         entry.seq, entry.prev_hash = seq, previous
         entry.row_hash = previous = row_hash(entry, seq, previous)
         session.add(entry)
-    head.last_seq, head.last_hash = seq, previous
+    session.execute(update(AuditChainHead).where(AuditChainHead.id == 1)
+                    .values(last_seq=seq, last_hash=previous)
+                    .execution_options(synchronize_session=False))  # fmt: skip
     session.flush()
 
 

@@ -119,22 +119,24 @@ def options(pairs: Iterable[tuple[str, str]], optgroup: str | None = None) -> li
 
 
 class CachedOptionsSelect(widgets.Select):
-    """A <select> whose long option list (every country) is rendered once per language.
+    """A <select> whose options are rendered once for each list of choices.
 
     WTForms builds each <option> through several layers of escaping; with three country lists
-    on the registration form that took most of the page's time.
+    on the registration form that took most of the page's time, and the case list's eight
+    filters a fifth of the list's. The options are kept by their values and labels, so two
+    users' different lists (their border points, their colleagues) never share a rendering.
     """
 
     _cache: dict[tuple[object, ...], str] = {}
+    _CACHE_SIZE = 512
 
     def __call__(self, field: Field, **kwargs: object) -> Markup:
-        from flask_babel import get_locale
-
         kwargs.setdefault("id", field.id)
-        key = (str(get_locale()), field.name.rsplit("-", 1)[-1],
-               tuple((c.value, str(c.label), c.optgroup) for c in field.choices[:3]), len(field.choices))  # fmt: skip
+        key = tuple((c.value, str(c.label), c.optgroup) for c in field.choices)
         options_html = self._cache.get(key)
         if options_html is None:
+            if len(self._cache) >= self._CACHE_SIZE:  # lists of colleagues change over the years
+                self._cache.clear()
             groups: dict[str | None, list[str]] = {}
             for choice in field.choices:
                 groups.setdefault(choice.optgroup, []).append(

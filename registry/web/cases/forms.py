@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from functools import lru_cache
 
@@ -33,6 +34,23 @@ def _nationalities(language: str) -> list[SelectChoice]:
     return country_choices(gettext("Any nationality"), nationality=True)
 
 
+@lru_cache(maxsize=8)
+def _fixed_choices(language: str) -> dict[str, list[SelectChoice]]:
+    """The filters whose choices are the same for everyone, translated once per language."""
+
+    def labelled(blank: str, kind: str, codes: Iterable[str]) -> list[SelectChoice]:
+        return options([("", blank)] + [(code, label_of(kind, code)) for code in codes])
+
+    return {
+        "status": labelled(gettext("Any status"), "status", CaseStatus),
+        "pathway": labelled(gettext("Any pathway"), "pathway", Pathway),
+        "priority": labelled(gettext("Any priority"), "priority", Priority),
+        "vulnerability": labelled(gettext("Any or none"), "vulnerability", Vulnerability),
+        "sort": options([("newest", gettext("Newest first")), ("oldest", gettext("Oldest first")),
+                         ("case_number", gettext("By case number"))]),
+    }  # fmt: skip
+
+
 class RegistrationDatesForm(Form):
     """The registration date range shared by the list's and the dashboard's filters."""
 
@@ -54,14 +72,14 @@ class RegistrationDatesForm(Form):
 class CaseFilterForm(RegistrationDatesForm):
     q = StringField(_l("Name, case, document or phone number"),
                     validators=[Optional(), Length(max=MAX_QUERY_LENGTH)])  # fmt: skip
-    status = SelectField(_l("Status"), validators=[Optional()])
-    pathway = SelectField(_l("Pathway"), validators=[Optional()])
-    border_point = SelectField(_l("Border point"), validators=[Optional()])
-    assigned_to = SelectField(_l("Followed by"), validators=[Optional()])
-    priority = SelectField(_l("Priority"), validators=[Optional()])
-    vulnerability = SelectField(_l("Vulnerability"), validators=[Optional()])
+    status = SelectField(_l("Status"), validators=[Optional()], widget=CachedOptionsSelect())
+    pathway = SelectField(_l("Pathway"), validators=[Optional()], widget=CachedOptionsSelect())
+    border_point = SelectField(_l("Border point"), validators=[Optional()], widget=CachedOptionsSelect())
+    assigned_to = SelectField(_l("Followed by"), validators=[Optional()], widget=CachedOptionsSelect())
+    priority = SelectField(_l("Priority"), validators=[Optional()], widget=CachedOptionsSelect())
+    vulnerability = SelectField(_l("Vulnerability"), validators=[Optional()], widget=CachedOptionsSelect())
     nationality = SelectField(_l("Nationality"), validators=[Optional()], widget=CachedOptionsSelect())
-    sort = SelectField(_l("Order"), validators=[Optional()])
+    sort = SelectField(_l("Order"), validators=[Optional()], widget=CachedOptionsSelect())
 
     SELECTS = ("status", "pathway", "border_point", "assigned_to", "priority", "vulnerability",
                "nationality")  # fmt: skip
@@ -69,28 +87,14 @@ class CaseFilterForm(RegistrationDatesForm):
     def __init__(self, formdata: object, border_points: list[tuple[str, str]],
                  assignees: list[tuple[str, str]]) -> None:  # fmt: skip
         super().__init__(formdata)
-        self.status.choices = options(
-            [("", gettext("Any status"))] + [(status, label_of("status", status)) for status in CaseStatus]
-        )
-        self.pathway.choices = options(
-            [("", gettext("Any pathway"))] + [(code, label_of("pathway", code)) for code in Pathway]
-        )
+        fixed = _fixed_choices(current_language())
+        for name in ("status", "pathway", "priority", "vulnerability", "sort"):
+            getattr(self, name).choices = fixed[name]
         self.border_point.choices = options([("", gettext("All my border points"))] + border_points)
         self.assigned_to.choices = options(
             [("", gettext("Anyone or no one")), (UNASSIGNED, gettext("No one yet"))] + assignees
         )
-        self.priority.choices = options(
-            [("", gettext("Any priority"))] + [(code, label_of("priority", code)) for code in Priority]
-        )
-        self.vulnerability.choices = options(
-            [("", gettext("Any or none"))]
-            + [(code, label_of("vulnerability", code)) for code in Vulnerability]
-        )
         self.nationality.choices = _nationalities(current_language())
-        self.sort.choices = options(
-            [("newest", gettext("Newest first")), ("oldest", gettext("Oldest first")),
-             ("case_number", gettext("By case number"))]  # fmt: skip
-        )
 
     def filters(self) -> CaseFilters:
         """Only valid values filter; an unknown value is reported beside its field, not applied."""
