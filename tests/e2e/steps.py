@@ -4,6 +4,7 @@ buttons and links, never a URL that the page does not show."""
 
 from __future__ import annotations
 
+import random
 import re
 import uuid
 from datetime import date, timedelta
@@ -33,8 +34,16 @@ MOVES: dict[str, Any] = {
 
 
 def unique_name(prefix: str) -> str:
-    """A family name no other test uses, so that searches find one person."""
-    return f"{prefix}{uuid.uuid4().hex[:6]}".title()
+    """A family name no other test uses, so that searches find one person and the duplicate
+    check sees no one like them: the prefix's first letters, then random syllables (a whole
+    prefix plus a suffix would read as the same family name to the duplicate check)."""
+    syllables = [random.choice("bdgkmnrstvz") + random.choice("aeiou") for _ in range(5)]
+    return (prefix[:3] + "".join(syllables)).title()
+
+
+def unique_birth_date() -> str:
+    """A date of birth between 1960 and 1999, so that two journeys' people differ in it too."""
+    return (date(1960, 1, 1) + timedelta(days=random.randrange(40 * 365))).isoformat()
 
 
 def open_menu(page: Page, name: str) -> None:
@@ -62,8 +71,9 @@ def choose_language(page: Page, current: str, language: str) -> None:
 
 
 def register_person(page: Page, given_names: str, family_name: str, *, sex: str = "Female",
-                    nationality: str = "BDI", date_of_birth: str = "1990-05-17") -> str:  # fmt: skip
+                    nationality: str = "BDI", date_of_birth: str | None = None) -> str:  # fmt: skip
     """Fill the registration form with the essentials and send it; the new case number."""
+    date_of_birth = date_of_birth or unique_birth_date()
     open_menu(page, "Register a person")
     expect(page.get_by_role("heading", name="Register a person")).to_be_visible()
     fill_person(page, given_names, family_name, sex=sex, nationality=nationality,
