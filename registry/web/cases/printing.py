@@ -287,7 +287,7 @@ def household_section(case: Case) -> ListSection:
           label_of("sex", m.person.sex), _dob(m.person), country_of(m.person.nationality),
           ", ".join(label_of("vulnerability", code) for code in m.person.vulnerabilities))
          for m in members],
-        [None, 32 * MM, 16 * MM, 30 * MM, 24 * MM, 32 * MM],
+        [None, 30 * MM, 20 * MM, 30 * MM, 22 * MM, 30 * MM],
         _("No other member registered with this case."),
     )
 
