@@ -5,8 +5,9 @@ from __future__ import annotations
 import functools
 import io
 import re
-from typing import IO
-from collections.abc import Callable, Iterator, Sequence
+from types import MappingProxyType
+from typing import IO, Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from reportlab import rl_config
@@ -617,3 +618,36 @@ def _draw_paragraph(canvas: Canvas, paragraph: Flowable, x: float, y: float, wid
     """Draw a paragraph with its bottom (or, with top=True, its top) edge at y."""
     _, height = paragraph.wrap(width, 1000)
     paragraph.drawOn(canvas, x, y - height if top else y)
+
+
+class LabelledDocument(DocumentBuilder):
+    """A document drawn from one data record: its translated `labels` complete the class's
+    `default_labels`, its letterhead comes from the record (organisation_name, printed_by,
+    printed_at, logo_path, and `reference()`: the case number), its name is the "title" label."""
+
+    default_labels: Mapping[str, str] = MappingProxyType({})
+    confidential = True  # False for the person's own paper: no "Confidential" on it
+
+    def __init__(self, data: Any, pagesize: tuple[float, float] | None = None):
+        self.data = data
+        self.labels = {**self.default_labels, **data.labels}
+        super().__init__(
+            Letterhead(
+                organisation_name=data.organisation_name,
+                confidential=self.labels["confidential"] if self.confidential else "",
+                page_of=self.labels["page_of"],
+                printed=fill(self.labels["printed_by"], name=data.printed_by,
+                             when=data.printed_at),
+                case_number=self.reference(data),
+                logo_path=data.logo_path,
+            ),
+            pagesize=pagesize,
+        )
+
+    @staticmethod
+    def reference(data: Any) -> str:
+        return data.case_number
+
+    @property
+    def document_name(self) -> str:
+        return self.labels["title"]

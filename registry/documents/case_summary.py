@@ -29,8 +29,8 @@ from registry.documents.base import (
     SHADE,
     DocumentBuilder,
     EndOfPart,
+    LabelledDocument,
     Letterhead,
-    fill,
     para,
     qr_code,
     text_table,
@@ -128,28 +128,11 @@ class CaseSummaryData:
     signatures: Sequence[str] = ()
 
 
-class CaseSummary(DocumentBuilder):
+class CaseSummary(LabelledDocument):
     """Builds the case summary sheet: `CaseSummary(data).build()` returns the PDF bytes."""
 
-    def __init__(self, data: CaseSummaryData, pagesize: tuple[float, float] | None = None):
-        self.data = data
-        self.labels = {**DEFAULT_LABELS, **data.labels}
-        super().__init__(
-            Letterhead(
-                organisation_name=data.organisation_name,
-                confidential=self.labels["confidential"],
-                page_of=self.labels["page_of"],
-                printed=fill(self.labels["printed_by"], name=data.printed_by,
-                             when=data.printed_at),
-                case_number=data.case_number,
-                logo_path=data.logo_path,
-            ),
-            pagesize=pagesize,
-        )
-
-    @property
-    def document_name(self) -> str:
-        return self.labels["title"]
+    default_labels = DEFAULT_LABELS
+    data: CaseSummaryData
 
     def story(self) -> list[Flowable]:
         story: list[Flowable] = [self._title_block()]

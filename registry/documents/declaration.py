@@ -14,9 +14,7 @@ from registry.documents.base import (
     HAIRLINE,
     RULE,
     SHADE,
-    DocumentBuilder,
-    Letterhead,
-    fill,
+    LabelledDocument,
     para,
     qr_code,
     text_table,
@@ -80,28 +78,11 @@ class DeclarationData:
     logo_path: str | None = None
 
 
-class ReturnDeclaration(DocumentBuilder):
+class ReturnDeclaration(LabelledDocument):
     """Builds the declaration: `ReturnDeclaration(data).build()` returns the PDF bytes."""
 
-    def __init__(self, data: DeclarationData, pagesize: tuple[float, float] | None = None):
-        self.data = data
-        self.labels = {**DEFAULT_LABELS, **data.labels}
-        super().__init__(
-            Letterhead(
-                organisation_name=data.organisation_name,
-                confidential=self.labels["confidential"],
-                page_of=self.labels["page_of"],
-                printed=fill(self.labels["printed_by"], name=data.printed_by,
-                             when=data.printed_at),
-                case_number=data.case_number,
-                logo_path=data.logo_path,
-            ),
-            pagesize=pagesize,
-        )
-
-    @property
-    def document_name(self) -> str:
-        return self.labels["title"]
+    default_labels = DEFAULT_LABELS
+    data: DeclarationData
 
     def story(self) -> list[Flowable]:
         data, labels = self.data, self.labels

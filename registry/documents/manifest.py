@@ -14,9 +14,7 @@ from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer
 from registry.documents.base import (
     RULE,
     SHADE,
-    DocumentBuilder,
-    Letterhead,
-    fill,
+    LabelledDocument,
     para,
     text_table,
 )
@@ -87,30 +85,16 @@ class ManifestData:
     logo_path: str | None = None
 
 
-class DepartureManifest(DocumentBuilder):
+class DepartureManifest(LabelledDocument):
     """Builds the manifest on A4 landscape: `DepartureManifest(data).build()` returns the PDF."""
 
     pagesize = landscape(A4)
+    default_labels = DEFAULT_LABELS
+    data: ManifestData
 
-    def __init__(self, data: ManifestData, pagesize: tuple[float, float] | None = None):
-        self.data = data
-        self.labels = {**DEFAULT_LABELS, **data.labels}
-        super().__init__(
-            Letterhead(
-                organisation_name=data.organisation_name,
-                confidential=self.labels["confidential"],
-                page_of=self.labels["page_of"],
-                printed=fill(self.labels["printed_by"], name=data.printed_by,
-                             when=data.printed_at),
-                case_number=data.reference,
-                logo_path=data.logo_path,
-            ),
-            pagesize=pagesize,
-        )
-
-    @property
-    def document_name(self) -> str:
-        return self.labels["title"]
+    @staticmethod
+    def reference(data: ManifestData) -> str:
+        return data.reference
 
     def story(self) -> list[Flowable]:
         data, labels = self.data, self.labels

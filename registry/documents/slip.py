@@ -12,9 +12,7 @@ from reportlab.platypus import Flowable, Spacer, Table, TableStyle
 
 from registry.documents.base import (
     RULE,
-    DocumentBuilder,
-    Letterhead,
-    fill,
+    LabelledDocument,
     para,
     qr_code,
     text_table,
@@ -54,31 +52,13 @@ class SlipData:
     logo_path: str | None = None
 
 
-class RegistrationSlip(DocumentBuilder):
+class RegistrationSlip(LabelledDocument):
     """Builds the slip: `RegistrationSlip(data).build()` returns the PDF bytes (A5: half A4)."""
 
     pagesize = A5
-
-    def __init__(self, data: SlipData, pagesize: tuple[float, float] | None = None):
-        self.data = data
-        self.labels = {**DEFAULT_LABELS, **data.labels}
-        super().__init__(
-            Letterhead(
-                organisation_name=data.organisation_name,
-                # The person's own paper: no "Confidential" on it.
-                confidential="",
-                page_of=self.labels["page_of"],
-                printed=fill(self.labels["printed_by"], name=data.printed_by,
-                             when=data.printed_at),
-                case_number=data.case_number,
-                logo_path=data.logo_path,
-            ),
-            pagesize=pagesize,
-        )
-
-    @property
-    def document_name(self) -> str:
-        return self.labels["title"]
+    default_labels = DEFAULT_LABELS
+    confidential = False  # the person's own paper
+    data: SlipData
 
     def story(self) -> list[Flowable]:
         data, labels = self.data, self.labels
