@@ -87,7 +87,7 @@ def run(people: int, url: str, repeat: int) -> dict[str, Any]:
         "ms_get_case": _timed(repeat, lambda: client.get(f"/api/v1/cases/{number}", headers=headers)),
         "ms_list_page": _timed(repeat, lambda: client.get("/api/v1/cases?limit=25", headers=headers)),
         "ms_list_filtered": _timed(repeat, lambda: client.get("/api/v1/cases?status=screening&limit=25",
-                                                              headers=headers)),  # fmt: skip
+                                                              headers=headers)),
         "ms_search_name": _timed(repeat, lambda: client.get(f"/api/v1/cases?q={name[:5]}", headers=headers)),
         "ms_move_read_move_back_read": _timed(repeat, move_and_back),
         "ms_register_with_duplicate_check": _timed(repeat, register),

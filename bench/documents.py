@@ -79,7 +79,6 @@ def build() -> None:
         IdentityDocument,
         Person,
         PersonVulnerability,
-        User,
     )
     from registry.services import accounts
     from registry.services.uploads import UploadStore

@@ -22,7 +22,7 @@ from sqlalchemy import insert, select, text
 
 from registry import create_app
 from registry.extensions import db
-from registry.models import BorderPoint, Case, FollowUp, Person, User
+from registry.models import BorderPoint, Case, FollowUp, Person
 from registry.services import accounts
 
 POINTS = ["MNY", "KBG", "RSM", "MTK"]

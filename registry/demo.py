@@ -265,7 +265,7 @@ def _person(rng: random.Random, border_point: str, today: date) -> RegistrationD
         languages=("run", "swa") if nationality == "BDI" else ("swa", "fra"),
         phone=f"+2557{rng.randint(10000000, 99999999)}" if consent else None,
         documents=(DocumentData("national_id", f"{rng.randint(1000000, 9999999)}", nationality
-                                if nationality != "XXX" else None),) if consent and age >= 18 else (),  # fmt: skip
+                                if nationality != "XXX" else None),) if consent and age >= 18 else (),
         vulnerabilities=vulnerabilities,
         arrival_date=today - timedelta(days=rng.randint(0, 3)),
         entry_type=rng.choice(["regular", "irregular", "unknown"]),

@@ -27,7 +27,7 @@ def person(person: Person) -> schemas.PersonOut:
         languages=list(person.languages or []),
         phone=person.phone,
         documents=[schemas.DocumentOut(type=d.type, number=d.number, issuing_country=d.issuing_country,
-                                       expiry_date=d.expiry_date) for d in person.documents],  # fmt: skip
+                                       expiry_date=d.expiry_date) for d in person.documents],
         vulnerabilities=person.vulnerabilities,
     )
 
@@ -67,7 +67,7 @@ def case(case: Case, actor: User, today: date) -> schemas.CaseOut:
         fear_of_return_cleared=case.fear_of_return_cleared,
         person=person(case.principal),
         members=[schemas.MemberOut(relationship=member.relationship_to_head, person=person(member.person))
-                 for member in case.members],  # fmt: skip
+                 for member in case.members],
         timeline=[event(item) for item in case.events],
         allowed_transitions=allowed_transitions(case, actor, today),
         **details,

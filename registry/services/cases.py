@@ -321,7 +321,7 @@ def require_in_scope(actor: User, case_number: str) -> None:
         raise case_not_found(case_number)
     found = db.session.scalar(
         select(Case.id).where(Case.case_number == case_number.strip().upper(),
-                              Case.border_point_id.in_(actor.border_point_scope()))  # fmt: skip
+                              Case.border_point_id.in_(actor.border_point_scope()))
     )
     if found is None:
         raise case_not_found(case_number)
@@ -341,7 +341,7 @@ def require_person_in_scope(actor: User, person_id: object) -> None:
         select(CaseMember.id)
         .join(Case, Case.id == CaseMember.case_id)
         .where(CaseMember.person_id == person_id,
-               Case.border_point_id.in_(actor.border_point_scope()))  # fmt: skip
+               Case.border_point_id.in_(actor.border_point_scope()))
         .limit(1)
     )
     if found is None:
@@ -354,7 +354,7 @@ def case_of_person(actor: User, person_id: int) -> Case:
         select(Case.case_number)
         .join(CaseMember, CaseMember.case_id == Case.id)
         .where(CaseMember.person_id == person_id,
-               Case.border_point_id.in_(actor.border_point_scope()))  # fmt: skip
+               Case.border_point_id.in_(actor.border_point_scope()))
         .order_by(Case.id)
         .limit(1)
     )

@@ -135,7 +135,7 @@ def _identities(ids: Sequence[int]) -> list[tuple[int, dedupe.Identity]]:
         (row.id, identity(given_names=row.given_names, family_name=row.family_name,
                           other_names=row.other_names, sex=row.sex, date_of_birth=row.date_of_birth,
                           dob_precision=row.dob_precision, nationality=row.nationality,
-                          document_numbers=numbers[row.id], phone=row.phone))  # fmt: skip
+                          document_numbers=numbers[row.id], phone=row.phone))
         for row in rows
     ]
 

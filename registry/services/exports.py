@@ -129,7 +129,7 @@ class Export:
             ids.with_only_columns(
                 Case.id, Case.registered_at, Case.case_number, point.code, assignee.username,
                 *(getattr(Case, name) for name in _CASE_COLUMNS),
-            )  # fmt: skip
+            )
             .join_from(Case, point, point.id == Case.border_point_id)
             .outerjoin(assignee, assignee.id == Case.assigned_to_id)
         )
@@ -167,7 +167,7 @@ class Export:
         """Each case's people, the principal first: (the member's columns, birth date, computed text)."""
         rows = self._raw(
             select(CaseMember.case_id, CaseMember.relationship_to_head, Person.id, cast(Person.languages, String),
-                   *(getattr(Person, name) for name in _PERSON_COLUMNS))  # fmt: skip
+                   *(getattr(Person, name) for name in _PERSON_COLUMNS))
             .join(Person, Person.id == CaseMember.person_id)
             .where(CaseMember.case_id.in_(case_ids))
             # The principal first, then the household in the order it was recorded.

@@ -353,7 +353,7 @@ def register(
             kind="registered",
             to_status=CaseStatus.REGISTERED,
             details={"border_point": point.code, "consent_given": data.consent_given,
-                     "people": 1 + len(members)},  # fmt: skip
+                     "people": 1 + len(members)},
         )
     )
     db.session.add(case)
@@ -379,7 +379,7 @@ def register(
         ip_address=ip_address,
         details={"person_id": person.id, "member_ids": [member.id for member in members],
                  "duplicates_checked": data.acknowledged_candidates is not None,
-                 "candidates_acknowledged": len(found), "candidates_flagged": len(flagged & set(found))},  # fmt: skip
+                 "candidates_acknowledged": len(found), "candidates_flagged": len(flagged & set(found))},
     )
     return case
 

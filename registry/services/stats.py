@@ -230,7 +230,7 @@ def _count(condition: Any, zone: ZoneInfo) -> dict[Key, list[int]]:
     members = (
         select(Case.id, Case.border_point_id, Case.registered_at, Case.status, Case.pathway,
                Case.arrival_confirmed_on, Case.permit_number, Case.decision_on, Case.principal_id,
-               CaseMember.person_id, Person.sex, Person.date_of_birth, Person.nationality)  # fmt: skip
+               CaseMember.person_id, Person.sex, Person.date_of_birth, Person.nationality)
         .outerjoin(CaseMember, CaseMember.case_id == Case.id)
         .outerjoin(Person, Person.id == CaseMember.person_id)
         .order_by(Case.id)
@@ -376,7 +376,7 @@ def figures(filters: FigureFilters, *, timezone: str, per: str | None = None) ->
         for span in period:
             rows += db.session.execute(
                 select(table.figure, table.value, table.border_point_id, table.pathway,
-                       func.sum(table.cases), func.sum(table.people))  # fmt: skip
+                       func.sum(table.cases), func.sum(table.people))
                 .where(*_conditions(table, column, span, filters))
                 .group_by(table.figure, table.value, table.border_point_id, table.pathway)
             ).all()

@@ -75,7 +75,7 @@ def overdue_follow_ups(cases: Select, today: date) -> Select:  # type: ignore[ty
         select(FollowUp)
         .join(Case, Case.id == FollowUp.case_id)
         .where(cases.whereclause, FollowUp.done_on.is_(None), FollowUp.due_on < today,
-               Case.status != S.CLOSED)  # fmt: skip
+               Case.status != S.CLOSED)
         .order_by(FollowUp.due_on, FollowUp.id)
     )
 

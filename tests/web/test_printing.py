@@ -21,7 +21,6 @@ from registry.models import (
     Person,
     PersonVulnerability,
     PrintIssue,
-    User,
 )
 from registry.services.uploads import UploadStore
 

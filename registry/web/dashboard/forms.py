@@ -7,7 +7,6 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 from wtforms.validators import Optional
 
-from registry.domain.figures import PERIODS
 from registry.domain.vocabulary import Pathway
 from registry.templating import label_of
 from registry.web.cases.forms import RegistrationDatesForm

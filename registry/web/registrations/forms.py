@@ -307,7 +307,7 @@ class RegistrationForm(FlaskForm):
             consent_language=self.consent_language.data or None,
             submission_id=self.submission_id.data,
             members=tuple(entry.form.to_data(today_, self.nationality.data) for entry in self.members
-                          if entry.form.filled),  # fmt: skip
+                          if entry.form.filled),
         )
 
 

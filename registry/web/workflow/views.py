@@ -265,7 +265,7 @@ def transition(case_number: str) -> Response | tuple[str, int]:
         case_number,
         attempt,
         lambda: workflow.transition(actor(), case_number, to, form.get("version"), details,
-                                    form.get("reason"), today(), ip_address=client_ip()),  # fmt: skip
+                                    form.get("reason"), today(), ip_address=client_ip()),
         _("The case is now: %(status)s.", status=label_of("status", to)),
     )
 
@@ -278,7 +278,7 @@ def record_fear(case_number: str) -> Response | tuple[str, int]:
         case_number,
         Attempt("fear", form.copy()),
         lambda: workflow.record_fear(actor(), case_number, form.get("version"),
-                                     form.get("fear_of_return"), ip_address=client_ip()),  # fmt: skip
+                                     form.get("fear_of_return"), ip_address=client_ip()),
         _("Fear of return recorded."),
     )
 
@@ -291,7 +291,7 @@ def clear_fear(case_number: str) -> Response | tuple[str, int]:
         case_number,
         Attempt("clear_fear", form.copy()),
         lambda: workflow.clear_fear(actor(), case_number, form.get("version"), form.get("reason"),
-                                    ip_address=client_ip()),  # fmt: skip
+                                    ip_address=client_ip()),
         _("Fear of return cleared."),
     )
 
@@ -304,7 +304,7 @@ def assign(case_number: str) -> Response | tuple[str, int]:
         case_number,
         Attempt("assignment", form.copy()),
         lambda: workflow.assign(actor(), case_number, form.get("version"), form.get("assigned_to"),
-                                ip_address=client_ip()),  # fmt: skip
+                                ip_address=client_ip()),
         _("Assignment saved."),
         "#assignment",
     )
@@ -319,7 +319,7 @@ def transfer(case_number: str) -> Response | tuple[str, int]:
         Attempt("transfer", form.copy()),
         lambda: workflow.transfer(actor(), case_number, form.get("version"),
                                   form.get("border_point"), form.get("reason"),
-                                  ip_address=client_ip()),  # fmt: skip
+                                  ip_address=client_ip()),
         _("Case transferred."),
     )
 
@@ -333,7 +333,7 @@ def add_note(case_number: str) -> Response | tuple[str, int]:
         Attempt("note", form.copy()),
         lambda: workflow.add_note(actor(), case_number, form.get("text"),
                                   form.get("confidential", "") in ("y", "on", "true", "1"),
-                                  ip_address=client_ip()),  # fmt: skip
+                                  ip_address=client_ip()),
         _("Note added."),
         "#notes",
     )
@@ -347,7 +347,7 @@ def add_follow_up(case_number: str) -> Response | tuple[str, int]:
         case_number,
         Attempt("follow_up", form.copy()),
         lambda: workflow.add_follow_up(actor(), case_number, form.get("title"), form.get("due_on"),
-                                       today(), ip_address=client_ip()),  # fmt: skip
+                                       today(), ip_address=client_ip()),
         _("Follow-up added."),
         "#follow-ups",
     )
@@ -360,7 +360,7 @@ def complete_follow_up(case_number: str, follow_up_id: int) -> Response | tuple[
         case_number,
         Attempt("follow_up_done", request.form.copy()),
         lambda: workflow.complete_follow_up(actor(), case_number, follow_up_id, today(),
-                                            ip_address=client_ip()),  # fmt: skip
+                                            ip_address=client_ip()),
         _("Follow-up marked done."),
         "#follow-ups",
     )
