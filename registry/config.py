@@ -130,5 +130,7 @@ def flask_config(settings: Settings, instance_path: Path) -> dict[str, Any]:
 def engine_options(database_url: str) -> dict[str, Any]:
     if database_url.startswith("sqlite"):
         # One connection per thread; the busy timeout is set on connect (see models/base.py).
-        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
+        from registry.models.base import TurnTakingConnection
+
+        return {"connect_args": {"timeout": 30, "check_same_thread": False, "factory": TurnTakingConnection}}
     return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
