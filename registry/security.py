@@ -7,7 +7,18 @@ from __future__ import annotations
 
 import time
 
-from flask import Flask, Request, Response, current_app, flash, g, redirect, request, session, url_for
+from flask import (
+    Flask,
+    Request,
+    Response,
+    current_app,
+    flash,
+    g,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask_babel import gettext
 from flask_login import current_user, logout_user
@@ -19,6 +30,7 @@ from registry.api.auth import API_PREFIX, is_api_request
 from registry.extensions import db, login_manager
 from registry.models import User
 from registry.models.base import READ_ONLY
+from registry.services import audit
 
 # The only endpoints reachable without logging in (derived from the access matrix).
 PUBLIC_ENDPOINTS = access.PUBLIC_ENDPOINTS
@@ -125,20 +137,23 @@ class SessionInterface(SecureCookieSessionInterface):
 
 
 # Pages that only read (and record that they were seen): on SQLite they read in a snapshot that
-# never waits for, nor holds, the database's one write lock; their audit rows are written after,
-# in a short transaction of their own (see services/audit.commit_snapshot). Any other request's
-# transaction takes the write lock when it begins (models/base.py).
-# A printout is not one of them: each print issues a verification code (a row of its own), and a
-# snapshot cannot write once another request has committed since it began.
+# never waits for, nor holds, the database's one write lock; their audit rows, and the rows they
+# add with `audit.add_after_reading` (a printout's verification code), are written after, in a
+# short transaction of their own (see services/audit.commit_snapshot). Any other request's
+# transaction takes the write lock when it begins (models/base.py). A printout takes tens of
+# milliseconds to build: holding the write lock meanwhile made every officer's next write wait.
 SNAPSHOT_PAGES = frozenset({"cases.index", "cases.show", "workflow.queue", "workflow.my_cases",
-                            "registrations.new"})  # fmt: skip
+                            "registrations.new", "cases.summary_pdf", "cases.slip_pdf",
+                            "cases.declaration_pdf"})  # fmt: skip
 
 
 def read_in_a_snapshot() -> None:
     if (request.method in ("GET", "HEAD") and request.endpoint in SNAPSHOT_PAGES
             and db.engine.dialect.name == "sqlite"):  # fmt: skip
         g.registry_snapshot = True
-        db.session.connection(execution_options={READ_ONLY: True})
+        session = db.session()
+        session.info[audit.SNAPSHOT] = True
+        session.connection(execution_options={READ_ONLY: True})
 
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")

@@ -30,6 +30,9 @@ from registry.models.base import utcnow
 
 PENDING = "audit_pending"
 RECORDED = "audit_recorded"
+# A page read in a snapshot (security.SNAPSHOT_PAGES): the rows it adds wait for its end.
+SNAPSHOT = "read_in_a_snapshot"
+DEFERRED = "added_after_the_snapshot"
 # The column lengths: a value is cut before it is hashed, so the hash covers what is stored.
 LIMITS = {"actor_username": 80, "action": 40, "object_type": 30, "object_id": 40, "ip_address": 45}
 SEARCH_HASH_LENGTH = 32
@@ -168,19 +171,34 @@ def _chain_pending_entries(session: Session) -> None:
     session.flush()
 
 
+def add_after_reading(obj: object) -> None:
+    """Add a row that a page which only reads also writes (a printout's print issue): on a page
+    read in a snapshot it is written with the page's audit rows, after the reading (see
+    `commit_snapshot`); anywhere else it is added to the session at once."""
+    session = db.session()
+    if session.info.get(SNAPSHOT):
+        session.info.setdefault(DEFERRED, []).append(obj)
+    else:
+        session.add(obj)
+
+
 def commit_snapshot(session: Session) -> None:
     """End a transaction that only read, then write what it recorded in a transaction of its own.
 
     A read snapshot cannot become a write on SQLite once another writer has committed since it
-    began (SQLITE_BUSY_SNAPSHOT, whatever the busy timeout): its audit rows are chained in a new
-    transaction instead, which waits its turn for the write lock and holds it for a moment.
+    began (SQLITE_BUSY_SNAPSHOT, whatever the busy timeout): its audit rows, and the rows it
+    added with `add_after_reading`, are written in a new transaction instead, which waits its
+    turn for the write lock and holds it for a moment. If that write fails, the page fails with it.
     """
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("a page read in a snapshot changed data: remove it from SNAPSHOT_PAGES")
     pending: list[AuditEntry] = session.info.pop(PENDING, [])
+    deferred: list[object] = session.info.pop(DEFERRED, [])
+    session.info.pop(SNAPSHOT, None)
     session.commit()
-    if pending:
+    if pending or deferred:
         session.begin()
+        session.add_all(deferred)
         session.info[PENDING] = pending
         session.commit()
 
@@ -190,6 +208,7 @@ def _forget_pending_entries(session: Session, previous: SessionTransaction) -> N
     # What a rolled-back transaction recorded did not happen (refusals are recorded again after).
     if previous.parent is None:
         session.info.pop(PENDING, None)
+        session.info.pop(DEFERRED, None)
 
 
 @dataclass(frozen=True)

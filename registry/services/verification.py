@@ -21,6 +21,7 @@ from registry.domain.errors import NotFound
 from registry.domain.i18n import N_
 from registry.extensions import db
 from registry.models import Case, PrintIssue, User
+from registry.services import audit
 from registry.services import cases as case_service
 
 # The person's copy of their data (the right of access) is verifiable like the others.
@@ -39,7 +40,7 @@ def issue(actor: User, case: Case, document: str, language: str) -> PrintIssue:
         raise ValueError(f"unknown document {document!r}")
     printed = PrintIssue(code=new_code(), case_id=case.id, document=document, language=language,
                          issued_by=actor)
-    db.session.add(printed)
+    audit.add_after_reading(printed)
     return printed
 
 
