@@ -75,13 +75,16 @@ def country_name(code: str | None, locale: str = "en") -> str:
     return english
 
 
-def country_choices(locale: str = "en") -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """(the region's countries in REGION_COUNTRIES order, every other country sorted by name)."""
-    region = [(code, country_name(code, locale)) for code in REGION_COUNTRIES]
-    others = sorted(
+@lru_cache(maxsize=16)
+def country_choices(locale: str = "en") -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """(the region's countries in REGION_COUNTRIES order, every other country sorted by name).
+
+    Built once per language: the registration form alone shows six lists of countries."""
+    region = tuple((code, country_name(code, locale)) for code in REGION_COUNTRIES)
+    others = tuple(sorted(
         ((code, country_name(code, locale)) for code in _countries() if code not in REGION_COUNTRIES),
         key=lambda pair: sort_key(pair[1]),
-    )
+    ))  # fmt: skip
     return region, others
 
 

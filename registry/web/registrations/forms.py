@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from functools import lru_cache
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
@@ -57,7 +58,14 @@ def _choices(kind: str, codes: list[str]) -> list[SelectChoice]:
 
 def country_choices(blank: str | None = None, nationality: bool = False) -> list[SelectChoice]:
     """Countries in <optgroup>s: the region first, then every other country."""
-    region, others = reference.country_choices(current_language())
+    return list(_country_choices(current_language(), blank, nationality))
+
+
+@lru_cache(maxsize=64)
+def _country_choices(language: str, blank: str | None, nationality: bool) -> tuple[SelectChoice, ...]:
+    """Built once per language and first line: the registration form alone shows six such lists,
+    each of some 250 countries. (`gettext` speaks `language` here: it is the request's.)"""
+    region, others = reference.country_choices(language)
     choices = options([("", blank)]) if blank is not None else []
     choices += options(region, optgroup=gettext("In the region"))
     if nationality:
@@ -65,7 +73,7 @@ def country_choices(blank: str | None = None, nationality: bool = False) -> list
             ((code, country_of(code)) for code in reference.SPECIAL_NATIONALITIES),
             optgroup=gettext("Stateless or unknown"),
         )
-    return choices + options(others, optgroup=gettext("All countries"))
+    return tuple(choices + options(others, optgroup=gettext("All countries")))
 
 
 class DocumentForm(Form):
