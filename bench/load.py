@@ -1,6 +1,6 @@
 """Load test: many officers at several border points working at once against a real gunicorn.
 
-    python -m bench.load [--database-url URL] [--people 1000000] [--officers 50] [--duration 120]
+    python -m bench.load [--database-url URL] [--people 1000000] [--officers 50] [--duration 120] [--ramp 25]
                          [--workers N] [--port 8765] [--saturate 15] [--concurrency 16]
 
 1. The database (SQLite in bench/out/ by default, or the PostgreSQL database given: emptied and
@@ -8,9 +8,12 @@
    (`registry.synthetic`) and --officers accounts spread over the four border points.
 2. gunicorn starts on 127.0.0.1 with the repository's gunicorn.conf.py (gthread workers), serving
    `bench.load_app` (the registry plus a bare endpoint), rate limits kept in Redis as in production.
-3. Each officer logs in, then until the end: opens the case list, searches a name, opens a case,
-   registers a person (form, then sending it), moves a case it registered to screening, prints a
-   case's summary sheet, pausing 1–3 s between actions as people do.
+3. The officers start their shift one after the other over --ramp seconds: each logs in (an
+   argon2 hash, slow on purpose) and opens the case list; these are reported apart. Then, for
+   --duration seconds, all of them at once: open the case list, search a name, open a case,
+   register a person (form, then sending it), move a case they registered to screening, print a
+   case's summary sheet, pausing 1–3 s between actions as people do. Only this work gives the
+   actions' figures.
 4. Then, alone and without pauses, --concurrency clients ask for the case list for --saturate
    seconds, and then for the bare endpoint: the ratio of the two rates is the registry's own cost.
    This part uses a minimal HTTP/1.1 client so that the client's cost is small beside the
@@ -48,6 +51,7 @@ POINTS = ("MNY", "KBG", "RSM", "MTK")
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 SUBMISSION = re.compile(r'name="submission_id"[^>]*value="([^"]+)"')
 CASE_LINK = re.compile(r'href="/cases/([A-Z]+-\d{4}-\d{6})"')
+ALERT = re.compile(r'role="alert"[^>]*>\s*([^<]+)')
 VERSION = re.compile(r'name="version" type="hidden" value="(\d+)"')
 FAMILY_NAMES = ("Ndayishimiye", "Niyonzima", "Hakizimana", "Mukamana", "Uwimana", "Habimana",
                 "Mohamed", "Kabila", "Ilunga", "Mugisha", "Nkurunziza", "Bizimana")  # fmt: skip
@@ -168,7 +172,7 @@ class Officer:
         try:
             try:
                 response = await self.client.get(url)
-            except httpx.RemoteProtocolError:
+            except (httpx.RemoteProtocolError, httpx.ReadError):
                 # gunicorn closed the idle keep-alive connection as this request left on it: a
                 # browser sends a GET again on a new connection, and so does this officer.
                 self.results.retried[action] += 1
@@ -192,7 +196,9 @@ class Officer:
         if response.status_code == 409:  # someone else moved the case first: an answer, not a fault
             self.results.conflicts[action] += 1
         ok = response.status_code in (302, 303, 409)
-        self.results.record(action, started, ok, f"{url}: {response.status_code} {response.text[:120]!r}")
+        # What the page says is wrong, rather than its first bytes.
+        said = ALERT.findall(response.text) or [response.text[:120]]
+        self.results.record(action, started, ok, f"{url}: {response.status_code} {' | '.join(said)[:300]!r}")
         return response
 
     def remember(self, page: str) -> None:
@@ -264,29 +270,41 @@ class Officer:
                 "fear_of_return": "no", "pathway": "voluntary_return", "reason": "Counselling started"})  # fmt: skip
         return None
 
-    async def work(self, until: float, start_within: float) -> None:
-        await asyncio.sleep(self.random.uniform(0, start_within))
+    async def start(self, delay: float) -> bool:
+        """The start of the officer's shift: log in and open the list, not measured as work."""
+        await asyncio.sleep(delay)
         if not await self.login():
-            return
+            return False
         await self.list()
+        return True
+
+    async def work(self, results: Results, until: float) -> None:
+        """Until `until`, an action every 1–3 s, each measured in `results`."""
+        self.results = results
         actions = list(WEIGHTS)
         weights = [WEIGHTS[name] for name in actions]
+        # Officers do not all act at the same instant when the measured minutes begin.
+        await asyncio.sleep(self.random.uniform(0, 3))
         while time.perf_counter() < until:
-            await asyncio.sleep(self.random.uniform(1, 3))
-            if time.perf_counter() >= until:
-                break
             await getattr(self, self.random.choices(actions, weights)[0])()
+            await asyncio.sleep(self.random.uniform(1, 3))
         await self.client.aclose()
 
 
-async def officers_at_work(base: str, officers: int, seconds: float) -> tuple[Results, float, dict[str, str]]:
-    results = Results()
-    team = [Officer(base, name, point, results) for name, point in officer_names(officers)]
-    started = time.perf_counter()
-    await asyncio.gather(*(officer.work(started + seconds, start_within=min(10.0, seconds / 4))
-                           for officer in team))  # fmt: skip
-    cookies = {"registry_session": team[0].client.cookies.get("registry_session", "")}
-    return results, time.perf_counter() - started, cookies
+async def officers_at_work(base: str, officers: int, seconds: float,
+                           ramp: float) -> tuple[Results, Results, float, dict[str, str]]:  # fmt: skip
+    """The officers log in one after the other over `ramp` seconds (the start of a shift: each
+    login costs an argon2 hash, deliberately slow), then work together for `seconds`: only that
+    work is measured as the actions' figures; the logins are reported apart."""
+    starting, working = Results(), Results()
+    team = [Officer(base, name, point, starting) for name, point in officer_names(officers)]
+    started = await asyncio.gather(*(officer.start(ramp * number / max(1, officers))
+                                     for number, officer in enumerate(team)))  # fmt: skip
+    team = [officer for officer, ok in zip(team, started, strict=True) if ok]
+    begun = time.perf_counter()
+    await asyncio.gather(*(officer.work(working, begun + seconds) for officer in team))
+    cookies = {"registry_session": team[0].client.cookies.get("registry_session", "") if team else ""}
+    return starting, working, time.perf_counter() - begun, cookies
 
 
 async def hammer(port: int, path: str, cookie: str, concurrency: int, seconds: float) -> dict[str, Any]:
@@ -347,13 +365,29 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     base = f"http://127.0.0.1:{args.port}"
     try:
         load_before = uptime()
-        results, elapsed, cookies = asyncio.run(officers_at_work(base, args.officers, args.duration))
+        starting, results, elapsed, cookies = asyncio.run(officers_at_work(base, args.officers, args.duration, args.ramp))
         load_during = uptime()
         cases = asyncio.run(hammer(args.port, "/cases", cookies["registry_session"], args.concurrency, args.saturate))
         bare = asyncio.run(hammer(args.port, "/bench/bare", "", args.concurrency, args.saturate))
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(30)
+    actions = _figures(results, elapsed)
+    shift_start = _figures(starting, args.ramp)
+    total = sum(len(values) for values in results.latencies.values())
+    return {"database": url.split(":", 1)[0].split("+")[0], "people": args.people, "officers": args.officers,
+            "duration_s": round(elapsed, 1), "workers": args.workers or "gunicorn.conf.py",
+            "requests": total, "per_second": round(total / elapsed, 1),
+            "errors": sum(len(errors) for errors in results.errors.values()),
+            "error_samples": {action: errors[:3] for action, errors in results.errors.items()},
+            "actions": actions, "ramp_s": args.ramp, "shift_start": shift_start,
+            "shift_start_errors": sum(len(errors) for errors in starting.errors.values()),
+            "case_list_alone": cases, "bare_alone": bare,
+            "case_list_to_bare": round(cases["per_second"] / bare["per_second"], 3) if bare["per_second"] else None,
+            "uptime_before": load_before, "uptime_after_officers": load_during, "uptime_end": uptime()}  # fmt: skip
+
+
+def _figures(results: Results, elapsed: float) -> dict[str, dict[str, Any]]:
     actions = {}
     for action, values in sorted(results.latencies.items()):
         target = WRITE_TARGET_MS if action in ("register", "print", "transition", "login") else PAGE_TARGET_MS
@@ -361,15 +395,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                            **percentiles(values), "errors": len(results.errors.get(action, [])),
                            "conflicts": results.conflicts.get(action, 0), "retried": results.retried.get(action, 0),
                            "target_p95_ms": target}  # fmt: skip
-    total = sum(len(values) for values in results.latencies.values())
-    return {"database": url.split(":", 1)[0].split("+")[0], "people": args.people, "officers": args.officers,
-            "duration_s": round(elapsed, 1), "workers": args.workers or "gunicorn.conf.py",
-            "requests": total, "per_second": round(total / elapsed, 1),
-            "errors": sum(len(errors) for errors in results.errors.values()),
-            "error_samples": {action: errors[:3] for action, errors in results.errors.items()},
-            "actions": actions, "case_list_alone": cases, "bare_alone": bare,
-            "case_list_to_bare": round(cases["per_second"] / bare["per_second"], 3) if bare["per_second"] else None,
-            "uptime_before": load_before, "uptime_after_officers": load_during, "uptime_end": uptime()}  # fmt: skip
+    return actions
 
 
 def show(figures: dict[str, Any]) -> None:
@@ -382,6 +408,10 @@ def show(figures: dict[str, Any]) -> None:
         met = "ok" if row["p95_ms"] <= row["target_p95_ms"] else "MISSED"
         print(f"{action:<14}{row['requests']:>9}{row['per_second']:>8}{row['p50_ms']:>9}{row['p95_ms']:>9}"
               f"{row['p99_ms']:>9}{row['errors']:>8}{row['conflicts']:>5}{row['retried']:>6}  {row['target_p95_ms']} {met}")  # fmt: skip
+    print(f"start of the shift, before the measured minutes ({figures['ramp_s']} s, "
+          f"{figures['shift_start_errors']} errors):")  # fmt: skip
+    for action, row in figures["shift_start"].items():
+        print(f"  {action:<12}{row['requests']:>9}{row['p50_ms']:>9}{row['p95_ms']:>9}{row['p99_ms']:>9}{row['errors']:>8}")
     for name in ("case_list_alone", "bare_alone"):
         row = figures[name]
         print(f"{name:<16} {row['per_second']:>8}/s  p50 {row['p50_ms']} ms  p95 {row['p95_ms']} ms  "
@@ -398,7 +428,8 @@ def main() -> None:
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--people", type=int, default=1_000_000)
     parser.add_argument("--officers", type=int, default=50)
-    parser.add_argument("--duration", type=float, default=120)
+    parser.add_argument("--duration", type=float, default=120, help="the measured minutes, after the logins")
+    parser.add_argument("--ramp", type=float, default=25, help="seconds over which the officers log in")
     parser.add_argument("--workers", type=int, default=None, help="default: gunicorn.conf.py's")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--saturate", type=float, default=15)
