@@ -201,15 +201,6 @@ def check_household(actor: User, people: Sequence[dedupe.Identity], *,
     return [find_candidates(actor, person, exclude_person_ids=exclude_person_ids) for person in people]
 
 
-def possible_matches_of(actor: User, case: Case) -> list[Candidate]:
-    """Candidates of the case's people that are not its people: what a registration that stopped
-    for no likely match still shows the officer (best first, at most 5)."""
-    own = [member.person_id for member in case.members]
-    found = {c.person_id: c for person in case.people
-             for c in find_candidates(actor, _person_identity(person), exclude_person_ids=own)}  # fmt: skip
-    return sorted(found.values(), key=lambda c: -c.score)[:5]
-
-
 # --- Pairs: flagged at registration, found by the batch job, decided by a supervisor --------------
 
 

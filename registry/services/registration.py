@@ -296,9 +296,18 @@ def register(
     actor: User, data: RegistrationData, *, today: date, timezone: str, ip_address: str | None
 ) -> Case:
     """Create the person and their case. A submission already registered returns its case."""
+    return register_with_matches(actor, data, today=today, timezone=timezone, ip_address=ip_address)[0]
+
+
+def register_with_matches(
+    actor: User, data: RegistrationData, *, today: date, timezone: str, ip_address: str | None
+) -> tuple[Case, list[duplicates.Candidate]]:
+    """`register`, and the candidates the duplicate check found for the household's people that
+    did not stop it (best first, at most 5): the less likely matches an officer may still open.
+    Found before the case is written, they need no second search while the write lock is held."""
     existing = case_of_submission(data.submission_id)
     if existing is not None and existing.registered_by_id == actor.id:
-        return existing
+        return existing, []
     if actor.role not in (Role.OFFICER, Role.SUPERVISOR):
         raise Forbidden(N_("Only officers and supervisors register people."))
     point = db.session.scalar(select(BorderPoint).where(BorderPoint.code == data.border_point))
@@ -317,8 +326,9 @@ def register(
     if errors:
         raise InvalidDetails(N_("Some details need correcting."), fields=errors)
     found: dict[int, int] = {}  # candidate person id -> index of the household person it may be
+    seen: list[duplicates.Candidate] = []
     if data.acknowledged_candidates is not None:
-        found = _check_duplicates(actor, data)
+        found, seen = _check_duplicates(actor, data)
 
     codes = household_vulnerabilities(data, today)
     person = new_person(data, codes[0])
@@ -381,14 +391,16 @@ def register(
                  "duplicates_checked": data.acknowledged_candidates is not None,
                  "candidates_acknowledged": len(found), "candidates_flagged": len(flagged & set(found))},
     )
-    return case
+    best = {candidate.person_id: candidate for candidate in seen}
+    return case, sorted(best.values(), key=lambda candidate: -candidate.score)[:5]
 
 
-def _check_duplicates(actor: User, data: RegistrationData) -> dict[int, int]:
+def _check_duplicates(actor: User, data: RegistrationData) -> tuple[dict[int, int], list[duplicates.Candidate]]:
     """Candidates of each household person. While one that needs a look (likely, alone or shared
     with other records) is not acknowledged, refuse with PossibleDuplicates listing every
     candidate not acknowledged (possible ones too: the officer sees the whole picture).
-    Returns acknowledged candidate id -> the index of the household person it was found for."""
+    Returns (acknowledged candidate id -> the index of the household person it was found for,
+    every candidate found)."""
     people: list[PersonFields] = [data, *data.members]
     results = duplicates.check_household(actor, [identity_of(person) for person in people])
     acknowledged = set(data.acknowledged_candidates or ()) | set(data.flagged_candidates)
@@ -403,4 +415,4 @@ def _check_duplicates(actor: User, data: RegistrationData) -> dict[int, int]:
         for candidate in candidates:
             if candidate.person_id in acknowledged:
                 found.setdefault(candidate.person_id, index)
-    return found
+    return found, [candidate for candidates in results for candidate in candidates]

@@ -13,7 +13,7 @@ from registry.domain.errors import Forbidden, InvalidDetails, PossibleDuplicates
 from registry.domain.i18n import N_
 from registry.errors import rerender_on_csrf_error, translated
 from registry.extensions import db
-from registry.services import duplicates, registration
+from registry.services import registration
 from registry.services.cases import list_border_points
 from registry.templating import today
 from registry.web.common import actor, client_ip, timezone
@@ -75,7 +75,8 @@ def new() -> Response | tuple[str, int] | str:
                    acknowledged_candidates=tuple(shown) if form.confirm_different.data else tuple(flagged),
                    flagged_candidates=tuple(sorted(flagged)))  # fmt: skip
     try:
-        case = registration.register(actor(), data, today=today(), timezone=timezone(), ip_address=client_ip())
+        case, possible = registration.register_with_matches(actor(), data, today=today(), timezone=timezone(),
+                                                            ip_address=client_ip())  # fmt: skip
         db.session.flush()
     except PossibleDuplicates as error:
         db.session.rollback()
@@ -103,8 +104,8 @@ def new() -> Response | tuple[str, int] | str:
         case = registration.case_of_submission(data.submission_id)
         if case is None:
             raise
+        possible = []
     flash(_("Registered. Case number %(case_number)s.", case_number=case.case_number), "success")
-    possible = duplicates.possible_matches_of(actor(), case) if data.acknowledged_candidates is not None else []
     if possible:
         listed = ", ".join(_("%(case_number)s (%(border_point)s, %(score)s %%)", case_number=c.case_number,
                              border_point=c.border_point, score=round(c.score * 100)) for c in possible)  # fmt: skip
