@@ -51,7 +51,8 @@ POINTS = ("MNY", "KBG", "RSM", "MTK")
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 SUBMISSION = re.compile(r'name="submission_id"[^>]*value="([^"]+)"')
 CASE_LINK = re.compile(r'href="/cases/([A-Z]+-\d{4}-\d{6})"')
-ALERT = re.compile(r'role="alert"[^>]*>\s*([^<]+)')
+ALERT = re.compile(r'role="(?:alert|status)"[^>]*>\s*([^<]+)')
+CANDIDATES = re.compile(r'name="candidates_shown"[^>]*value="([^"]*)"')
 VERSION = re.compile(r'name="version" type="hidden" value="(\d+)"')
 FAMILY_NAMES = ("Ndayishimiye", "Niyonzima", "Hakizimana", "Mukamana", "Uwimana", "Habimana",
                 "Mohamed", "Kabila", "Ilunga", "Mugisha", "Nkurunziza", "Bizimana")  # fmt: skip
@@ -148,6 +149,7 @@ class Results:
     errors: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     conflicts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     retried: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    matches_shown: int = 0  # registrations answered with possible duplicates, then confirmed
 
     def record(self, action: str, started: float, ok: bool, problem: str = "") -> None:
         self.latencies[action].append((time.perf_counter() - started) * 1000)
@@ -186,7 +188,8 @@ class Officer:
             return "%PDF" if response.content.startswith(b"%PDF") else ""
         return response.text if ok else ""
 
-    async def post(self, action: str, url: str, data: dict[str, Any]) -> httpx.Response | None:
+    async def post(self, action: str, url: str, data: dict[str, Any],
+                   matches_expected: bool = False) -> httpx.Response | None:  # fmt: skip
         started = time.perf_counter()
         try:
             response = await self.client.post(url, data=data)
@@ -195,7 +198,8 @@ class Officer:
             return None
         if response.status_code == 409:  # someone else moved the case first: an answer, not a fault
             self.results.conflicts[action] += 1
-        ok = response.status_code in (302, 303, 409)
+        ok = response.status_code in (302, 303, 409) or (
+            matches_expected and response.status_code == 422 and 'name="confirm_different"' in response.text)
         # What the page says is wrong, rather than its first bytes.
         said = ALERT.findall(response.text) or [response.text[:120]]
         self.results.record(action, started, ok, f"{url}: {response.status_code} {' | '.join(said)[:300]!r}")
@@ -242,7 +246,7 @@ class Officer:
             return
         today = date.today().isoformat()
         sex = self.random.choice(("female", "male"))
-        response = await self.post("register", "/registrations/new", {
+        fields = {
             "csrf_token": token.group(1), "submission_id": submission.group(1), "border_point": self.point,
             "arrival_date": today, "entry_type": "irregular", "circumstances": "self_presented",
             "given_names": self.random.choice(GIVEN_NAMES), "family_name": self.random.choice(FAMILY_NAMES),
@@ -252,7 +256,16 @@ class Officer:
             "documents-0-type": "passport", "documents-0-number": f"BP{uuid.uuid4().hex[:8].upper()}",
             "documents-0-issuing_country": "BDI", "consent_given": "yes", "consent_scope": "case_management",
             "consent_date": today, "consent_language": "run",
-        })  # fmt: skip
+        }  # fmt: skip
+        response = await self.post("register", "/registrations/new", fields, matches_expected=True)
+        if response is not None and response.status_code == 422 and 'name="confirm_different"' in response.text:
+            # Possible matches among the people already registered (the synthetic officers draw
+            # names and birth dates from short lists): as an officer would after checking them,
+            # say that none is this person and send the form again.
+            shown = CANDIDATES.search(response.text)
+            self.results.matches_shown += 1
+            response = await self.post("register", "/registrations/new", {
+                **fields, "confirm_different": "y", "candidates_shown": shown.group(1) if shown else ""})  # fmt: skip
         if response is not None and response.status_code == 302:
             number = response.headers.get("location", "").rsplit("/", 1)[-1]
             self.registered.append(number)
@@ -382,6 +395,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "error_samples": {action: errors[:3] for action, errors in results.errors.items()},
             "actions": actions, "ramp_s": args.ramp, "shift_start": shift_start,
             "shift_start_errors": sum(len(errors) for errors in starting.errors.values()),
+            "possible_duplicates_confirmed": results.matches_shown,
             "case_list_alone": cases, "bare_alone": bare,
             "case_list_to_bare": round(cases["per_second"] / bare["per_second"], 3) if bare["per_second"] else None,
             "uptime_before": load_before, "uptime_after_officers": load_during, "uptime_end": uptime()}  # fmt: skip
@@ -408,6 +422,8 @@ def show(figures: dict[str, Any]) -> None:
         met = "ok" if row["p95_ms"] <= row["target_p95_ms"] else "MISSED"
         print(f"{action:<14}{row['requests']:>9}{row['per_second']:>8}{row['p50_ms']:>9}{row['p95_ms']:>9}"
               f"{row['p99_ms']:>9}{row['errors']:>8}{row['conflicts']:>5}{row['retried']:>6}  {row['target_p95_ms']} {met}")  # fmt: skip
+    print(f"registrations answered with possible duplicates, then confirmed as different people: "
+          f"{figures['possible_duplicates_confirmed']}")
     print(f"start of the shift, before the measured minutes ({figures['ramp_s']} s, "
           f"{figures['shift_start_errors']} errors):")  # fmt: skip
     for action, row in figures["shift_start"].items():
