@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, g, render_template, request
+from flask import Flask, Response, render_template, request
 from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -64,7 +64,7 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _finish_transaction(response: Response) -> Response:
         if response.status_code < 400:
-            if g.get("registry_snapshot"):
+            if db.session().info.get(audit.SNAPSHOT):
                 audit.commit_snapshot(db.session())
             else:
                 db.session.commit()

@@ -13,7 +13,6 @@ from flask import (
     Response,
     current_app,
     flash,
-    g,
     redirect,
     request,
     session,
@@ -147,10 +146,17 @@ SNAPSHOT_PAGES = frozenset({"cases.index", "cases.show", "workflow.queue", "work
                             "cases.declaration_pdf"})  # fmt: skip
 
 
+# Forms that check a great deal before they write (a registration: validation, the photo, the
+# duplicate check): the checks read in a snapshot too, and the view calls `audit.leave_snapshot()`
+# just before writing, so that the write lock is held for the writing alone.
+CHECKED_BEFORE_WRITING = frozenset({"registrations.new"})
+
+
 def read_in_a_snapshot() -> None:
-    if (request.method in ("GET", "HEAD") and request.endpoint in SNAPSHOT_PAGES
-            and db.engine.dialect.name == "sqlite"):  # fmt: skip
-        g.registry_snapshot = True
+    if db.engine.dialect.name != "sqlite":
+        return
+    if ((request.method in ("GET", "HEAD") and request.endpoint in SNAPSHOT_PAGES)
+            or (request.method == "POST" and request.endpoint in CHECKED_BEFORE_WRITING)):  # fmt: skip
         session = db.session()
         session.info[audit.SNAPSHOT] = True
         session.connection(execution_options={READ_ONLY: True})

@@ -182,6 +182,23 @@ def add_after_reading(obj: object) -> None:
         session.add(obj)
 
 
+def leave_snapshot() -> None:
+    """End the snapshot a request has read in so far (a form checked before it is written): what
+    follows begins a transaction that writes, which on SQLite waits its turn for the write lock.
+    Nothing is written by the snapshot itself; the audit rows it recorded go with what follows."""
+    session = db.session()
+    if not session.info.pop(SNAPSHOT, None):
+        return
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("a request read in a snapshot changed data before leaving it")
+    pending: list[AuditEntry] = session.info.pop(PENDING, [])
+    deferred: list[object] = session.info.pop(DEFERRED, [])
+    session.commit()
+    session.add_all(deferred)
+    if pending:
+        session.info[PENDING] = pending
+
+
 def commit_snapshot(session: Session) -> None:
     """End a transaction that only read, then write what it recorded in a transaction of its own.
 

@@ -98,15 +98,16 @@ def identity(*, given_names: str = "", family_name: str = "", other_names: str =
     )  # fmt: skip
 
 
-def _candidate_ids(query: dedupe.Identity) -> set[int]:
-    """People sharing a blocking key with `query`: one statement, each key read up to its limit."""
+def _candidate_ids(query: dedupe.Identity, newer_than: int | None = None) -> set[int]:
+    """People sharing a blocking key with `query`: one statement, each key read up to its limit.
+    `newer_than`: only people registered after that one (ids grow with time)."""
     keys = sorted(dedupe.lookup_keys(query))
     if not keys:
         return set()
     # Each key is read up to one row past its limit: enough to know it is too common to use.
     parts = [
         select(PersonMatchKey.key, PersonMatchKey.person_id)
-        .where(PersonMatchKey.key == key)
+        .where(PersonMatchKey.key == key, *(() if newer_than is None else (PersonMatchKey.person_id > newer_than,)))
         .limit(dedupe.key_limit(key) + 1)
         .subquery(f"k{i}")
         for i, key in enumerate(keys)
@@ -140,10 +141,11 @@ def _identities(ids: Sequence[int]) -> list[tuple[int, dedupe.Identity]]:
     ]
 
 
-def ranked(query: dedupe.Identity, *, exclude: Iterable[int] = (), limit: int = 5) -> list[tuple[int, dedupe.Match]]:
+def ranked(query: dedupe.Identity, *, exclude: Iterable[int] = (), limit: int = 5,
+           newer_than: int | None = None) -> list[tuple[int, dedupe.Match]]:  # fmt: skip
     """(person id, match) of the likeliest people, best first; no scope, no audit (a building block)."""
     excluded = set(exclude)
-    ids = sorted(_candidate_ids(query) - excluded)
+    ids = sorted(_candidate_ids(query, newer_than) - excluded)
     return dedupe.rank(query, _identities(ids), limit=limit)
 
 
@@ -162,7 +164,7 @@ def _cases_of(person_ids: Iterable[int]) -> dict[int, tuple[Case, str]]:
 
 
 def find_candidates(actor: User, query: dedupe.Identity, *, exclude_person_ids: Iterable[int] = (),
-                    limit: int = 5) -> list[Candidate]:  # fmt: skip
+                    limit: int = 5, newer_than: int | None = None) -> list[Candidate]:  # fmt: skip
     """Possible duplicates of `query` across every border point, best first, with score and reasons.
 
     Details only for candidates whose case the actor may see. Not audited by itself: the caller
@@ -170,7 +172,7 @@ def find_candidates(actor: User, query: dedupe.Identity, *, exclude_person_ids: 
     """
     if not actor.sees_people:
         raise Forbidden(N_("Only officers and supervisors register people."))
-    matches = ranked(query, exclude=exclude_person_ids, limit=limit)
+    matches = ranked(query, exclude=exclude_person_ids, limit=limit, newer_than=newer_than)
     cases = _cases_of(person_id for person_id, _ in matches)
     visible = set(db.session.scalars(actor.border_point_scope()))
     people = {person.id: person for person in db.session.scalars(
@@ -195,10 +197,12 @@ def find_candidates(actor: User, query: dedupe.Identity, *, exclude_person_ids: 
     return candidates
 
 
-def check_household(actor: User, people: Sequence[dedupe.Identity], *,
-                    exclude_person_ids: Iterable[int] = ()) -> list[list[Candidate]]:  # fmt: skip
-    """The candidates of each person of a household, in the order given."""
-    return [find_candidates(actor, person, exclude_person_ids=exclude_person_ids) for person in people]
+def check_household(actor: User, people: Sequence[dedupe.Identity], *, exclude_person_ids: Iterable[int] = (),
+                    newer_than: int | None = None) -> list[list[Candidate]]:  # fmt: skip
+    """The candidates of each person of a household, in the order given (`newer_than`: among the
+    people registered after that one only)."""
+    return [find_candidates(actor, person, exclude_person_ids=exclude_person_ids, newer_than=newer_than)
+            for person in people]  # fmt: skip
 
 
 # --- Pairs: flagged at registration, found by the batch job, decided by a supervisor --------------

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from registry.domain.cases import children_without_adult, format_case_number, priority_for
@@ -303,11 +303,30 @@ def register_with_matches(
     actor: User, data: RegistrationData, *, today: date, timezone: str, ip_address: str | None
 ) -> tuple[Case, list[duplicates.Candidate]]:
     """`register`, and the candidates the duplicate check found for the household's people that
-    did not stop it (best first, at most 5): the less likely matches an officer may still open.
-    Found before the case is written, they need no second search while the write lock is held."""
+    did not stop it (best first, at most 5): the less likely matches an officer may still open."""
+    return write(actor, check(actor, data, today=today), today=today, timezone=timezone, ip_address=ip_address)
+
+
+@dataclass
+class Checked:
+    """A registration checked and ready to be written: the part of the work that only reads
+    (validation, the photo's decoding, the duplicate check), which a page may do before it takes
+    the database's write lock (SQLite's one lock: see registrations' view)."""
+
+    data: RegistrationData
+    existing: Case | None = None  # the case this very form opened already
+    point_id: int = 0
+    photo: tuple[bytes, str] | None = None
+    found: dict[int, int] = field(default_factory=dict)  # acknowledged candidate -> household index
+    seen: list[duplicates.Candidate] = field(default_factory=list)
+    newest_person_id: int = 0  # the newest person the duplicate check could see
+
+
+def check(actor: User, data: RegistrationData, *, today: date) -> Checked:
+    """Everything a registration verifies before writing; raises as `register` does."""
     existing = case_of_submission(data.submission_id)
     if existing is not None and existing.registered_by_id == actor.id:
-        return existing, []
+        return Checked(data=data, existing=existing)
     if actor.role not in (Role.OFFICER, Role.SUPERVISOR):
         raise Forbidden(N_("Only officers and supervisors register people."))
     point = db.session.scalar(select(BorderPoint).where(BorderPoint.code == data.border_point))
@@ -325,10 +344,31 @@ def register_with_matches(
             errors.update(error.fields)
     if errors:
         raise InvalidDetails(N_("Some details need correcting."), fields=errors)
-    found: dict[int, int] = {}  # candidate person id -> index of the household person it may be
-    seen: list[duplicates.Candidate] = []
+    checked = Checked(data=data, point_id=point.id, photo=photo,
+                      newest_person_id=db.session.scalar(select(func.max(Person.id))) or 0)  # fmt: skip
     if data.acknowledged_candidates is not None:
-        found, seen = _check_duplicates(actor, data)
+        checked.found, checked.seen = _check_duplicates(actor, data)
+    return checked
+
+
+def write(actor: User, checked: Checked, *, today: date, timezone: str,
+          ip_address: str | None) -> tuple[Case, list[duplicates.Candidate]]:  # fmt: skip
+    """Write a checked registration. People registered since the check (by other officers, while
+    this one was checked outside the write lock) are checked now; the rest is not done again."""
+    if checked.existing is not None:
+        return checked.existing, []
+    data = checked.data
+    point = db.session.get(BorderPoint, checked.point_id)
+    if point is None:  # removed meanwhile: an administrator's rare act
+        raise InvalidDetails(N_("Choose one of your border points."),
+                             fields={"border_point": N_("Choose one of your border points.")})  # fmt: skip
+    photo, found, seen = checked.photo, dict(checked.found), list(checked.seen)
+    if data.acknowledged_candidates is not None:
+        newest = db.session.scalar(select(func.max(Person.id))) or 0
+        if newest != checked.newest_person_id:
+            more_found, more_seen = _check_duplicates(actor, data, newer_than=checked.newest_person_id)
+            found = {**more_found, **found}
+            seen += more_seen
 
     codes = household_vulnerabilities(data, today)
     person = new_person(data, codes[0])
@@ -395,14 +435,15 @@ def register_with_matches(
     return case, sorted(best.values(), key=lambda candidate: -candidate.score)[:5]
 
 
-def _check_duplicates(actor: User, data: RegistrationData) -> tuple[dict[int, int], list[duplicates.Candidate]]:
+def _check_duplicates(actor: User, data: RegistrationData,
+                      newer_than: int | None = None) -> tuple[dict[int, int], list[duplicates.Candidate]]:  # fmt: skip
     """Candidates of each household person. While one that needs a look (likely, alone or shared
     with other records) is not acknowledged, refuse with PossibleDuplicates listing every
     candidate not acknowledged (possible ones too: the officer sees the whole picture).
     Returns (acknowledged candidate id -> the index of the household person it was found for,
     every candidate found)."""
     people: list[PersonFields] = [data, *data.members]
-    results = duplicates.check_household(actor, [identity_of(person) for person in people])
+    results = duplicates.check_household(actor, [identity_of(person) for person in people], newer_than=newer_than)
     acknowledged = set(data.acknowledged_candidates or ()) | set(data.flagged_candidates)
     pending = [[c for c in candidates if c.person_id not in acknowledged] for candidates in results]
     if any(candidate.needs_a_look for candidates in pending for candidate in candidates):

@@ -287,3 +287,34 @@ def test_a_person_registered_twice_already_still_stops_the_registration(app, log
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert page.count('<tr class="candidate') == 2 and "Other registered people match as well" in page
+
+
+def test_a_registration_is_checked_without_the_write_lock_and_catches_a_duplicate_registered_meanwhile(
+        app, logged_in, officer, register, monkeypatch):  # fmt: skip
+    """On SQLite the form is checked (validation, photo, duplicate check) in a snapshot and only
+    written under the write lock: another officer who registers the same person while this one is
+    being checked is not kept waiting, and is found when this registration is written."""
+    real_check = registration.check
+    registered_meanwhile: list = []
+    started: list[bool] = []
+
+    def check_while_another_officer_registers(*args, **kwargs):  # type: ignore[no-untyped-def]
+        checked = real_check(*args, **kwargs)
+        if not started:  # the other officer's own registration is checked here too
+            started.append(True)
+            registered_meanwhile.append(register(officer, **HASSAN))  # its own session, committed
+        return checked
+
+    monkeypatch.setattr(registration, "check", check_while_another_officer_registers)
+    response = logged_in.submit(FORM, form_for())
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Possible matches" in page and registered_meanwhile[0].case_number in page
+    assert 'value="Muhammad Ali"' in page
+    with app.app_context():
+        assert count(Case) == 1  # the other officer's only
+    # Confirmed as a different person, it is registered: the check is not repeated for nothing.
+    response = logged_in.submit(FORM, {**form_for(), "candidates_shown": shown_ids(page), "confirm_different": "y"})
+    assert response.status_code == 302
+    with app.app_context():
+        assert count(Case) == 2 and count(DuplicatePair) == 1

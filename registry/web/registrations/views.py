@@ -13,7 +13,7 @@ from registry.domain.errors import Forbidden, InvalidDetails, PossibleDuplicates
 from registry.domain.i18n import N_
 from registry.errors import rerender_on_csrf_error, translated
 from registry.extensions import db
-from registry.services import registration
+from registry.services import audit, registration
 from registry.services.cases import list_border_points
 from registry.templating import today
 from registry.web.common import actor, client_ip, timezone
@@ -75,8 +75,11 @@ def new() -> Response | tuple[str, int] | str:
                    acknowledged_candidates=tuple(shown) if form.confirm_different.data else tuple(flagged),
                    flagged_candidates=tuple(sorted(flagged)))  # fmt: skip
     try:
-        case, possible = registration.register_with_matches(actor(), data, today=today(), timezone=timezone(),
-                                                            ip_address=client_ip())  # fmt: skip
+        checked = registration.check(actor(), data, today=today())
+        # Checked without holding the write lock; written holding it (see security.CHECKED_BEFORE_WRITING).
+        audit.leave_snapshot()
+        case, possible = registration.write(actor(), checked, today=today(), timezone=timezone(),
+                                            ip_address=client_ip())  # fmt: skip
         db.session.flush()
     except PossibleDuplicates as error:
         db.session.rollback()
