@@ -146,6 +146,9 @@ class Export:
     anonymised: bool
     timezone: str
     rows: int
+    # Whether a thread of the export's own reads the next batch while this one is written: on
+    # PostgreSQL, whose server then works while Python writes (see `batches`).
+    read_ahead: bool = False
     columns: tuple[str, ...] = field(init=False)
     _reader: _ReadAhead[list[tuple[Any, ...]]] | None = field(default=None, init=False, repr=False)
 
@@ -174,19 +177,27 @@ class Export:
         caller stops early). With `spreadsheet_safe`, typed text that a spreadsheet would read as
         a formula begins with an apostrophe (as `figures.spreadsheet_safe`).
 
-        The next batch is read by a thread of its own while the caller writes this one: the
-        database's work (SQLite's in this process, with the GIL released; PostgreSQL's in its
-        server) overlaps Python's. The thread alone uses the connection until `close()` has
-        stopped it; one batch waits at most, so memory stays flat.
+        With `read_ahead`, the next batch is read by a thread of its own while the caller writes
+        this one, so that PostgreSQL's server works while Python does. The thread alone uses the
+        connection until `close()` has stopped it; one batch waits at most, so memory stays flat.
+        Not on SQLite: its driver lets go of Python's lock only while SQLite steps from row to
+        row, not while it turns the rows into Python's values, so the two threads took turns
+        rather than working together (bench/PAGES.md, "CSV export, third round").
         """
+        batches = self._batches(spreadsheet_safe)
         try:
-            self._reader = _ReadAhead(self._batches(spreadsheet_safe))
-            yield from self._reader
+            if self.read_ahead:
+                self._reader = _ReadAhead(batches)
+                yield from self._reader
+            else:
+                yield from batches
         finally:
+            if not self.read_ahead:
+                batches.close()  # in case it never started; the reader thread closes its own
             self.close()
 
     def _batches(self, spreadsheet_safe: bool) -> Iterator[list[tuple[Any, ...]]]:
-        # Run by the reader thread, and written for speed: a million rows pass through here. Rows
+        # Run by the reader thread, if any, and written for speed: a million rows pass through here. Rows
         # are read as the driver gives them, without SQLAlchemy's processing of each value: on
         # SQLite dates and moments are then ISO text and booleans 0 or 1 (the same text in a
         # CSV), on PostgreSQL Python's types; moments are UTC either way.
@@ -401,7 +412,7 @@ def open_export(actor: User, filters: CaseFilters, *, timezone: str, anonymised:
         connection.close()
         raise
     return Export(connection=connection, query=query, anonymised=anonymised, timezone=timezone,
-                  rows=rows)  # fmt: skip
+                  rows=rows, read_ahead=db.engine.dialect.name == "postgresql")  # fmt: skip
 
 
 def csv_chunks(export: Export) -> Iterator[bytes]:

@@ -224,10 +224,12 @@ def test_the_xlsx_cap_is_configured_and_never_beyond_a_worksheet():
     assert Settings.from_environment({"REGISTRY_XLSX_MAX_ROWS": "2500"}).XLSX_MAX_ROWS == 2500
 
 
-def open_export(app, user: int, *, anonymised: bool = False) -> exports.Export:  # type: ignore[no-untyped-def]
+def open_export(app, user: int, *, anonymised: bool = False, read_ahead: bool = False) -> exports.Export:  # type: ignore[no-untyped-def]
     with app.app_context():
-        return exports.open_export(db.session.get(User, user), CaseFilters(), timezone=TIMEZONE,
-                                   anonymised=anonymised)  # fmt: skip
+        export = exports.open_export(db.session.get(User, user), CaseFilters(), timezone=TIMEZONE,
+                                     anonymised=anonymised)  # fmt: skip
+    export.read_ahead = read_ahead  # as on PostgreSQL, or not
+    return export
 
 
 def reference_csv(app, anonymised: bool) -> bytes:  # type: ignore[no-untyped-def]
@@ -284,9 +286,9 @@ def readers() -> list[threading.Thread]:
     return [thread for thread in threading.enumerate() if thread.name == "export-reader"]
 
 
-@pytest.mark.parametrize("anonymised", [False, True])
+@pytest.mark.parametrize("anonymised, read_ahead", [(False, False), (True, False), (False, True)])
 def test_the_export_is_byte_for_byte_the_plain_rendering_of_the_registry(app, officer, supervisor, register,
-                                                                        monkeypatch, anonymised):  # fmt: skip
+                                                                        monkeypatch, anonymised, read_ahead):  # fmt: skip
     register(officer, given_names='Marie, "Mado"', family_name="=cmd|' /C calc'!A0", other_names="Line\nbreak",
              place_of_origin="\uff1dSUM(A1)", phone="+255 712 345 678", languages=("fra", "kir"),
              vulnerabilities=("single_parent", "disability"),
@@ -309,15 +311,17 @@ def test_the_export_is_byte_for_byte_the_plain_rendering_of_the_registry(app, of
     for name in ("Chantal", "Didier", "Esther"):
         register(officer, given_names=name, consent_given=False)
     monkeypatch.setattr(exports, "CASES_PER_BATCH", 2)
-    export = open_export(app, supervisor.id, anonymised=anonymised)
+    export = open_export(app, supervisor.id, anonymised=anonymised, read_ahead=read_ahead)
     assert b"".join(exports.csv_chunks(export)) == reference_csv(app, anonymised)
     assert export.rows == 9
 
 
-def test_the_rows_counted_are_the_rows_written_while_households_grow(app, officer, register, monkeypatch):
+@pytest.mark.parametrize("read_ahead", [False, True])
+def test_the_rows_counted_are_the_rows_written_while_households_grow(app, officer, register, monkeypatch,
+                                                                     read_ahead):  # fmt: skip
     cases = [register(officer, given_names=name) for name in ("A", "B", "C", "D", "E", "F")]
     monkeypatch.setattr(exports, "CASES_PER_BATCH", 1)
-    export = open_export(app, officer.id)
+    export = open_export(app, officer.id, read_ahead=read_ahead)
     chunks = exports.csv_chunks(export)
     first = next(chunks)  # the newest case, while the next ones are read
     add_child(app, cases[0], "Keza", date(2020, 1, 1))  # the oldest case: written last
@@ -327,18 +331,25 @@ def test_the_rows_counted_are_the_rows_written_while_households_grow(app, office
     assert [row["given_names"] for row in rows] == ["F", "E", "D", "C", "B", "A"]
 
 
+@pytest.mark.parametrize("read_ahead", [False, True])
 def test_a_client_leaving_mid_stream_stops_the_reader_and_gives_the_connection_back(app, logged_in, officer,
-                                                                                     register, monkeypatch):  # fmt: skip
+                                                                                     register, monkeypatch,
+                                                                                     read_ahead):  # fmt: skip
     for name in ("A", "B", "C", "D", "E", "F"):
         register(officer, given_names=name)
     monkeypatch.setattr(exports, "CASES_PER_BATCH", 1)
     opened: list[exports.Export] = []
-    open_export = exports.open_export
-    monkeypatch.setattr(exports, "open_export", lambda *args, **kwargs: opened.append(open_export(*args, **kwargs))
-                        or opened[-1])  # fmt: skip
+
+    def open_export(*args, **kwargs):  # type: ignore[no-untyped-def]
+        opened.append(export := real_open_export(*args, **kwargs))
+        export.read_ahead = read_ahead
+        return export
+
+    real_open_export = exports.open_export
+    monkeypatch.setattr(exports, "open_export", open_export)
     response = logged_in.get("/cases/export.csv", buffered=False)
     assert b"\r\n" in next(iter(response.response))
-    assert readers()  # reading the next cases
+    assert bool(readers()) is read_ahead  # reading the next cases meanwhile
     with within(10):
         response.close()
     [export] = opened
@@ -346,7 +357,9 @@ def test_a_client_leaving_mid_stream_stops_the_reader_and_gives_the_connection_b
     assert readers() == []
 
 
-def test_an_error_while_reading_fails_the_stream_instead_of_hanging(app, officer, register, monkeypatch):
+@pytest.mark.parametrize("read_ahead", [False, True])
+def test_an_error_while_reading_fails_the_stream_instead_of_hanging(app, officer, register, monkeypatch,
+                                                                   read_ahead):  # fmt: skip
     for name in ("A", "B", "C"):
         register(officer, given_names=name)
     monkeypatch.setattr(exports, "CASES_PER_BATCH", 1)
@@ -360,7 +373,7 @@ def test_an_error_while_reading_fails_the_stream_instead_of_hanging(app, officer
         return members(self, *args)
 
     monkeypatch.setattr(exports.Export, "_members", failing)
-    export = open_export(app, officer.id)
+    export = open_export(app, officer.id, read_ahead=read_ahead)
     chunks = exports.csv_chunks(export)
     with within(10), pytest.raises(OSError, match="disk I/O error"):
         for _ in chunks:
