@@ -11,15 +11,13 @@ from __future__ import annotations
 import csv
 import io
 import os
-import queue
 import tempfile
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from operator import itemgetter
-from typing import Any, Generic, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, String, cast, func, select, tuple_
@@ -65,7 +63,6 @@ FORMULA_STARTS = frozenset(trigger[0] for trigger in FORMULA_TRIGGERS)
 # Rows of a worksheet, the header included (Excel's limit): the most `REGISTRY_XLSX_MAX_ROWS` allows.
 WORKSHEET_ROWS = 1_048_576
 CASES_PER_BATCH = 2000
-T = TypeVar("T")
 
 _CASE_COLUMNS = (
     "status", "pathway", "priority", "arrival_date", "entry_type", "circumstances",
@@ -146,23 +143,14 @@ class Export:
     anonymised: bool
     timezone: str
     rows: int
-    # Whether a thread of the export's own reads the next batch while this one is written: on
-    # PostgreSQL, whose server then works while Python writes (see `batches`).
-    read_ahead: bool = False
     columns: tuple[str, ...] = field(init=False)
-    _reader: _ReadAhead[list[tuple[Any, ...]]] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.columns = ANONYMISED_COLUMNS if self.anonymised else COLUMNS
 
     def close(self) -> None:
-        """Stop the reader thread, if it runs, then give the connection back (twice is harmless)."""
-        reader, self._reader = self._reader, None
-        try:
-            if reader is not None:
-                reader.close()
-        finally:
-            self.connection.close()
+        """Give the connection back (twice is harmless)."""
+        self.connection.close()
 
     def records(self) -> Iterator[list[Any]]:
         """The rows, in `columns` order, closing after: text, numbers, None, "yes" or "no", and
@@ -176,31 +164,17 @@ class Export:
         """The rows, in `columns` order, a batch of cases at a time, closing after (also when the
         caller stops early). With `spreadsheet_safe`, typed text that a spreadsheet would read as
         a formula begins with an apostrophe (as `figures.spreadsheet_safe`).
-
-        With `read_ahead`, the next batch is read by a thread of its own while the caller writes
-        this one, so that PostgreSQL's server works while Python does. The thread alone uses the
-        connection until `close()` has stopped it; one batch waits at most, so memory stays flat.
-        Not on SQLite: its driver lets go of Python's lock only while SQLite steps from row to
-        row, not while it turns the rows into Python's values, so the two threads took turns
-        rather than working together (bench/PAGES.md, "CSV export, third round").
         """
-        batches = self._batches(spreadsheet_safe)
         try:
-            if self.read_ahead:
-                self._reader = _ReadAhead(batches)
-                yield from self._reader
-            else:
-                yield from batches
+            yield from self._batches(spreadsheet_safe)
         finally:
-            if not self.read_ahead:
-                batches.close()  # in case it never started; the reader thread closes its own
             self.close()
 
     def _batches(self, spreadsheet_safe: bool) -> Iterator[list[tuple[Any, ...]]]:
-        # Run by the reader thread, if any, and written for speed: a million rows pass through
-        # here. Rows are read as the driver gives them, without SQLAlchemy's processing of each
-        # value: on SQLite dates and moments are then ISO text and booleans 0 or 1 (the same text
-        # in a CSV), on PostgreSQL Python's types; moments are UTC either way.
+        # Written for speed: a million rows pass through here. Rows are read as the driver gives
+        # them, without SQLAlchemy's processing of each value: on SQLite dates and moments are
+        # then ISO text and booleans 0 or 1 (the same text in a CSV), on PostgreSQL Python's
+        # types; moments are UTC either way.
         zone = ZoneInfo(self.timezone)
         layout = _LAYOUTS[self.columns]
         front, back = layout.front, layout.back
@@ -330,59 +304,6 @@ class Export:
         return households
 
 
-class _ReadAhead(Generic[T]):
-    """The items of a generator, made by a thread of its own while the caller uses the previous
-    one. At most `ahead` items wait; an error in the thread is raised in the caller; `close()`
-    stops the thread (after the item it is making) and waits for it."""
-
-    _END = object()
-
-    def __init__(self, items: Iterator[T], ahead: int = 1) -> None:
-        self._items = items
-        self._queue: queue.Queue[tuple[Any, BaseException | None]] = queue.Queue(maxsize=ahead)
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._make, name="export-reader", daemon=True)
-        self._thread.start()
-
-    def _make(self) -> None:
-        try:
-            for item in self._items:
-                self._queue.put((item, None))
-                if self._stopping.is_set():
-                    return  # rather than read the next batch for no one
-            self._queue.put((self._END, None))
-        except BaseException as error:  # noqa: BLE001 - raised again in the caller's thread
-            self._queue.put((self._END, error))
-        finally:
-            close = getattr(self._items, "close", None)
-            if close is not None:
-                close()
-
-    def __iter__(self) -> Iterator[T]:
-        while True:
-            item, error = self._queue.get()
-            if error is not None:
-                raise error
-            if item is self._END:
-                return
-            yield item
-
-    def close(self) -> None:
-        self._stopping.set()
-        while self._thread.is_alive():
-            # Make room for the item being made, so that the thread sees it is stopping.
-            self._drain()
-            self._thread.join(timeout=0.05)
-        self._drain()
-
-    def _drain(self) -> None:
-        try:
-            while True:
-                self._queue.get_nowait()
-        except queue.Empty:
-            pass
-
-
 def _utc(moment: datetime | str) -> datetime:
     """A moment as the driver gives it (naive UTC, or its ISO text on SQLite), made aware."""
     if isinstance(moment, str):
@@ -412,7 +333,7 @@ def open_export(actor: User, filters: CaseFilters, *, timezone: str, anonymised:
         connection.close()
         raise
     return Export(connection=connection, query=query, anonymised=anonymised, timezone=timezone,
-                  rows=rows, read_ahead=db.engine.dialect.name == "postgresql")  # fmt: skip
+                  rows=rows)  # fmt: skip
 
 
 def csv_chunks(export: Export) -> Iterator[bytes]:
