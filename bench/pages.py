@@ -4,6 +4,7 @@ and the CSV export, on a synthetic registry of N people (`flask registry generat
     python -m bench.pages [--people 10000,100000,1000000] [--database-url URL] [--repeat 20]
                           [--reuse]
     python -m bench.pages --report     # the figures of bench/out/ as Markdown tables
+    python -m bench.pages --people 1000000 --reuse --export-only    # the CSV export alone
 
 Each size gets its own database: SQLite files in bench/out/ by default, or the PostgreSQL database
 given (emptied first, and given the settings docs/deployment.md recommends: never point it at
@@ -291,7 +292,7 @@ def dirty_some_days(app, count: int = 20) -> None:  # type: ignore[no-untyped-de
         db.session.commit()
 
 
-def run(people: int, url: str, repeat: int, reuse: bool) -> dict[str, Any]:
+def run(people: int, url: str, repeat: int, reuse: bool, export_only: bool = False) -> dict[str, Any]:
     global SERVER_DATABASE
     host = re.search(r"@([^:/]+)", url)
     local = host is not None and host.group(1) in ("127.0.0.1", "localhost")
@@ -308,6 +309,13 @@ def run(people: int, url: str, repeat: int, reuse: bool) -> dict[str, Any]:
         # The figures of the load that filled the database, from its first run.
         report["generate"] = {**json.loads(previous.read_text()).get("generate", {}), "reused": True}
     print("  generate:", report["generate"], flush=True)
+    if export_only:
+        report["export_csv"] = export(url)
+        print("  export:", report["export_csv"], flush=True)
+        report["load_average_after"] = os.getloadavg()
+        OUT.mkdir(exist_ok=True)
+        (OUT / f"export-{report['database']}-{people}.json").write_text(json.dumps(report, indent=2))
+        return report
     app = make_app(url)
     found = samples(app)
     client = login(app, "bench.supervisor")
@@ -383,12 +391,14 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20, help="timed runs of each page")
     parser.add_argument("--reuse", action="store_true", help="keep a database already filled to the size")
     parser.add_argument("--report", action="store_true", help="print the figures of bench/out/ as Markdown")
+    parser.add_argument("--export-only", action="store_true",
+                        help="time the CSV export alone (to bench/out/export-<database>-<people>.json)")
     args = parser.parse_args()
     if args.report:
         print(report_table())
         return
     for people in (int(size) for size in args.people.split(",")):
-        run(people, database_for(people, args.database_url), args.repeat, args.reuse)
+        run(people, database_for(people, args.database_url), args.repeat, args.reuse, args.export_only)
 
 
 if __name__ == "__main__":

@@ -12,8 +12,8 @@ import csv
 import io
 import os
 import tempfile
-from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from operator import itemgetter
@@ -24,7 +24,7 @@ from sqlalchemy import Connection, String, cast, func, select, tuple_
 from sqlalchemy.orm import aliased
 
 from registry.domain.errors import Forbidden
-from registry.domain.figures import FORMULA_TRIGGERS, age_group
+from registry.domain.figures import AGE_GROUPS, FORMULA_TRIGGERS, UNKNOWN_AGE, age_group
 from registry.domain.i18n import N_
 from registry.extensions import db
 from registry.models import (
@@ -74,13 +74,12 @@ _PERSON_COLUMNS = (
     "given_names", "family_name", "other_names", "sex", "date_of_birth", "dob_precision",
     "nationality", "country_of_birth", "place_of_origin", "phone",
 )  # fmt: skip
-# Where each value of a row comes from, in the order a row is put together: the case's row and
-# what is computed once per case, then per member the age group, the member's row and its text.
+# Where each value of a row comes from: the case's values (its row, then what is computed once
+# per case) or the member's (its row, then what is computed for it).
 _CASE_FIELDS = ("id", "registered_at_utc", "case_number", "border_point", "assigned_to", *_CASE_COLUMNS,
                 "case_ref", "registered_on", "registered_at")  # fmt: skip
-_MEMBER_FIELDS = ("case_id", "relationship", "person_id", "languages_json", *_PERSON_COLUMNS)
-_FIELDS = {name: index for index, name in enumerate(
-    (*_CASE_FIELDS, "age_group", *_MEMBER_FIELDS, "languages", "documents", "vulnerabilities"))}  # fmt: skip
+_MEMBER_FIELDS = ("case_id", "relationship", "person_id", "languages_json", *_PERSON_COLUMNS,
+                  "languages", "documents", "vulnerabilities", "age_group")  # fmt: skip
 # Columns holding a day: ISO text from SQLite's driver, a date from PostgreSQL's.
 DATES = frozenset({"date_of_birth", "arrival_date", "departure_date", "arrival_confirmed_on", "submitted_on",
                    "decision_on", "permit_valid_until", "registered_on"})  # fmt: skip
@@ -89,6 +88,50 @@ TYPED_TEXT = frozenset({"given_names", "family_name", "other_names", "place_of_o
                         "permit_type", "application_reference", "permit_number"})  # fmt: skip
 BOOLEANS = frozenset({"consent_given"})  # columns of the case, written "yes" or "no"
 _JSON_PUNCTUATION = str.maketrans({"[": None, "]": None, '"': None, ",": " "})
+# The age group by full years of age (figures.age_group's, as a table): the oldest group beyond.
+_AGE_GROUP_BY_YEARS = tuple(age_group(date(2000, 1, 1), date(2000 + years, 1, 1))
+                            for years in range(AGE_GROUPS[-1][0] + 1))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """How a row of some columns is put together: the case's values before the member's, the
+    member's (with their age group), the case's after. Three picks and two concatenations a row."""
+
+    front: Callable[[Sequence[Any]], tuple[Any, ...]]
+    member: Callable[[Sequence[Any]], tuple[Any, ...]]
+    back: Callable[[Sequence[Any]], tuple[Any, ...]]
+    case_text: tuple[int, ...]  # typed text among the case's values and the member's
+    member_text: tuple[int, ...]
+    booleans: tuple[int, ...]
+
+    @classmethod
+    def of(cls, columns: tuple[str, ...]) -> _Layout:
+        sources = "".join("c" if name in _CASE_FIELDS else "m" for name in columns)
+        front = len(sources) - len(sources.lstrip("c"))
+        back = len(sources) - len(sources.rstrip("c"))
+        if "c" in sources[front:len(sources) - back]:
+            raise ValueError("a member's columns come together, between the case's")
+        indices = [(_CASE_FIELDS if kind == "c" else _MEMBER_FIELDS).index(name)
+                   for kind, name in zip(sources, columns, strict=True)]  # fmt: skip
+        return cls(
+            front=_picker(indices[:front]), member=_picker(indices[front:len(indices) - back]),
+            back=_picker(indices[len(indices) - back:]),
+            case_text=tuple(_CASE_FIELDS.index(name) for name in columns if name in TYPED_TEXT and name in _CASE_FIELDS),
+            member_text=tuple(_MEMBER_FIELDS.index(name) for name in columns
+                              if name in TYPED_TEXT and name in _MEMBER_FIELDS),
+            booleans=tuple(_CASE_FIELDS.index(name) for name in BOOLEANS),
+        )  # fmt: skip
+
+
+def _picker(indices: list[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+    """A function giving these values of a sequence, as a tuple (itemgetter's, even for one)."""
+    if len(indices) >= 2:
+        return itemgetter(*indices)
+    return lambda values: tuple(values[index] for index in indices)
+
+
+_LAYOUTS = {columns: _Layout.of(columns) for columns in (COLUMNS, ANONYMISED_COLUMNS)}
 
 
 @dataclass
@@ -106,22 +149,37 @@ class Export:
         self.columns = ANONYMISED_COLUMNS if self.anonymised else COLUMNS
 
     def close(self) -> None:
+        """Give the connection back (twice is harmless)."""
         self.connection.close()
 
     def records(self) -> Iterator[list[Any]]:
         """The rows, in `columns` order, closing after: text, numbers, None, "yes" or "no", and
         days (as `date`, or as their ISO text on SQLite: see `DATES`)."""
+        with closing(self.batches()) as batches:
+            for batch in batches:
+                for row in batch:
+                    yield list(row)
+
+    def batches(self, *, spreadsheet_safe: bool = False) -> Iterator[list[tuple[Any, ...]]]:
+        """The rows, in `columns` order, a batch of cases at a time, closing after (also when the
+        caller stops early). With `spreadsheet_safe`, typed text that a spreadsheet would read as
+        a formula begins with an apostrophe (as `figures.spreadsheet_safe`).
+        """
         try:
-            yield from self._records()
+            yield from self._batches(spreadsheet_safe)
         finally:
             self.close()
 
-    def _records(self) -> Iterator[list[Any]]:
+    def _batches(self, spreadsheet_safe: bool) -> Iterator[list[tuple[Any, ...]]]:
         # Written for speed: a million rows pass through here. Rows are read as the driver gives
         # them, without SQLAlchemy's processing of each value: on SQLite dates and moments are
         # then ISO text and booleans 0 or 1 (the same text in a CSV), on PostgreSQL Python's
         # types; moments are UTC either way.
         zone = ZoneInfo(self.timezone)
+        layout = _LAYOUTS[self.columns]
+        front, back = layout.front, layout.back
+        case_text = layout.case_text if spreadsheet_safe else ()
+        member_text = layout.member_text if spreadsheet_safe else ()
         point, assignee = aliased(BorderPoint), aliased(User)
         ids = self.query.with_only_columns(Case.id).order_by(Case.registered_at.desc(), Case.id.desc()).limit(
             CASES_PER_BATCH)  # fmt: skip
@@ -133,8 +191,6 @@ class Export:
             .join_from(Case, point, point.id == Case.border_point_id)
             .outerjoin(assignee, assignee.id == Case.assigned_to_id)
         )
-        pick = itemgetter(*(_FIELDS[name] for name in self.columns))
-        booleans = [_FIELDS[name] for name in BOOLEANS]  # the case's, written once per case
         last: tuple[datetime, int] | None = None
         case_ref = 0
         while True:
@@ -142,19 +198,31 @@ class Export:
             cases = self._raw(query.where(*after))
             if not cases:
                 return
-            # The same page again as a subquery (its ids only, from the narrowest index), rather
-            # than thousands of ids as parameters.
-            members = self._members(ids.where(*after))
             last = (_utc(cases[-1][1]), cases[-1][0])
+            parts = []  # each case's values before and after its members'
+            days = {}  # each case's day of registration, as a yyyymmdd number (for ages)
             for case in cases:
                 case_ref += 1
                 registered = _utc(case[1]).astimezone(zone)
                 registered_on = registered.date()
-                head = [*case, case_ref, registered_on, registered.replace(microsecond=0).isoformat()]
-                for index in booleans:
-                    head[index] = "yes" if head[index] else "no"
-                for member, born, tail in members.get(case[0], ()):
-                    yield list(pick((*head, age_group(born, registered_on), *member, *tail)))
+                values = [*case, case_ref, registered_on, registered.replace(microsecond=0).isoformat()]
+                for index in layout.booleans:
+                    values[index] = "yes" if values[index] else "no"
+                for index in case_text:
+                    text = values[index]
+                    if text and text[0] in FORMULA_STARTS:
+                        values[index] = "'" + text  # as spreadsheet_safe(text), without a call each
+                parts.append((case[0], front(values), back(values)))
+                days[case[0]] = registered_on.year * 10000 + registered_on.month * 100 + registered_on.day
+            # The same page again as a subquery (its ids only, from the narrowest index), rather
+            # than thousands of ids as parameters.
+            households = self._members(ids.where(*after), days, member_text, layout.member)
+            rows = []
+            append = rows.append
+            for case_id, head, tail in parts:
+                for member in households.get(case_id, ()):
+                    append(head + member + tail)
+            yield rows
 
     def _raw(self, statement: Any) -> list[tuple[Any, ...]]:
         result = self.connection.execute(statement)
@@ -163,44 +231,77 @@ class Export:
         finally:
             result.close()
 
-    def _members(self, case_ids: Any) -> dict[int, list[tuple[tuple[Any, ...], date | None, tuple[str, ...]]]]:
-        """Each case's people, the principal first: (the member's columns, birth date, computed text)."""
-        rows = self._raw(
-            select(CaseMember.case_id, CaseMember.relationship_to_head, Person.id, cast(Person.languages, String),
-                   *(getattr(Person, name) for name in _PERSON_COLUMNS))
-            .join(Person, Person.id == CaseMember.person_id)
-            .where(CaseMember.case_id.in_(case_ids))
-            # The principal first, then the household in the order it was recorded.
-            .order_by(CaseMember.case_id, CaseMember.relationship_to_head != "head", CaseMember.id)
-        )
+    def _members(self, case_ids: Any, days: dict[int, int], typed_text: tuple[int, ...],
+                 pick: Callable[[Sequence[Any]], tuple[Any, ...]]) -> dict[int, tuple[tuple[Any, ...], ...]]:  # fmt: skip
+        """Each case's people, the principal first, as their part of a row (`pick` of their
+        `_MEMBER_FIELDS`), their age group taken on the case's day of registration (`days`).
+
+        What is kept until the batch is written is tuples of text, numbers and days, which
+        Python's garbage collector stops tracking: lists kept for a batch would be traversed by
+        each of its full collections (a fifth of the export's time once, at 1M people).
+        """
         people = select(CaseMember.person_id).where(CaseMember.case_id.in_(case_ids))
-        vulnerabilities: dict[int, list[str]] = defaultdict(list)
+        vulnerabilities: dict[int, str] = {}
         for person_id, code in self._raw(
             select(PersonVulnerability.person_id, PersonVulnerability.code)
             .where(PersonVulnerability.person_id.in_(people))
             .order_by(PersonVulnerability.person_id, PersonVulnerability.code)
         ):
-            vulnerabilities[person_id].append(code)
-        documents: dict[int, list[str]] = defaultdict(list)
+            known = vulnerabilities.get(person_id)
+            vulnerabilities[person_id] = code if known is None else f"{known};{code}"
+        documents: dict[int, str] = {}
         if not self.anonymised:
             for person_id, kind, number in self._raw(
                 select(IdentityDocument.person_id, IdentityDocument.type, IdentityDocument.number)
                 .where(IdentityDocument.person_id.in_(people))
                 .order_by(IdentityDocument.person_id, IdentityDocument.id)
             ):
-                documents[person_id].append(f"{kind}:{number}")
+                known = documents.get(person_id)
+                documents[person_id] = f"{kind}:{number}" if known is None else f"{known}; {kind}:{number}"
+        rows = self._raw(
+            select(CaseMember.case_id, CaseMember.relationship_to_head, Person.id, cast(Person.languages, String),
+                   *(getattr(Person, name) for name in _PERSON_COLUMNS))
+            .join(Person, Person.id == CaseMember.person_id)
+            .where(CaseMember.case_id.in_(case_ids))
+            # In the order the household was recorded, which the index on case_id gives without
+            # a sort; the principal is put first below.
+            .order_by(CaseMember.case_id, CaseMember.id)
+        )
         languages: dict[str | None, str] = {}  # a few lists of languages, repeated
-        born_at = _MEMBER_FIELDS.index("date_of_birth")
-        by_case: dict[int, list[tuple[tuple[Any, ...], date | None, tuple[str, ...]]]] = defaultdict(list)
+        born_at, oldest, unknown = _MEMBER_FIELDS.index("date_of_birth"), len(_AGE_GROUP_BY_YEARS) - 1, UNKNOWN_AGE
+        households: dict[int, tuple[tuple[Any, ...], ...]] = {}
+        household: list[tuple[Any, ...]] = []
+        case_id, day, principals = None, 0, 0
         for row in rows:
+            if row[0] != case_id:
+                if household:
+                    households[case_id] = tuple(household)
+                case_id, day, household, principals = row[0], days[row[0]], [], 0
             person_id, spoken, born = row[2], row[3], row[born_at]
             if spoken not in languages:
                 languages[spoken] = " ".join((spoken or "").translate(_JSON_PUNCTUATION).split())
-            if born is not None and not isinstance(born, date):
-                born = date.fromisoformat(born)
-            by_case[row[0]].append((row, born, (languages[spoken], "; ".join(documents.get(person_id, ())),
-                                                ";".join(vulnerabilities.get(person_id, ())))))  # fmt: skip
-        return by_case
+            if born is None:
+                group = unknown
+            else:
+                # Full years as figures.age_on counts them: the difference of yyyymmdd numbers.
+                born = (int(born.replace("-", "")) if isinstance(born, str)
+                        else born.year * 10000 + born.month * 100 + born.day)  # fmt: skip
+                years = (day - born) // 10000
+                group = unknown if years < 0 else _AGE_GROUP_BY_YEARS[min(oldest, years)]
+            values = [*row, languages[spoken], documents.get(person_id, ""), vulnerabilities.get(person_id, ""),
+                      group]  # fmt: skip
+            for index in typed_text:
+                text = values[index]
+                if text and text[0] in FORMULA_STARTS:
+                    values[index] = "'" + text
+            if row[1] == "head":  # after any principal before it, before the others
+                household.insert(principals, pick(values))
+                principals += 1
+            else:
+                household.append(pick(values))
+        if household:
+            households[case_id] = tuple(household)
+        return households
 
 
 def _utc(moment: datetime | str) -> datetime:
@@ -235,8 +336,9 @@ def open_export(actor: User, filters: CaseFilters, *, timezone: str, anonymised:
                   rows=rows)  # fmt: skip
 
 
-def csv_chunks(export: Export, rows_per_chunk: int = 5000) -> Iterator[bytes]:
-    """The export as UTF-8 CSV (with a byte-order mark, so that Excel reads accents), in chunks.
+def csv_chunks(export: Export) -> Iterator[bytes]:
+    """The export as UTF-8 CSV (with a byte-order mark, so that Excel reads accents), a chunk per
+    batch of cases.
 
     Typed text is made spreadsheet-safe; dates are written by csv itself (str() is isoformat).
     """
@@ -244,22 +346,14 @@ def csv_chunks(export: Export, rows_per_chunk: int = 5000) -> Iterator[bytes]:
     writer = csv.writer(buffer, lineterminator="\r\n")
     buffer.write("\ufeff")
     writer.writerow(export.columns)
-    texts = [index for index, name in enumerate(export.columns) if name in TYPED_TEXT]
-    chunk: list[list[Any]] = []
-    for record in export.records():
-        for index in texts:
-            value = record[index]
-            if value and value[0] in FORMULA_STARTS:
-                record[index] = "'" + value  # as spreadsheet_safe(value), without a call per phone
-        chunk.append(record)
-        if len(chunk) == rows_per_chunk:
-            writer.writerows(chunk)
-            chunk.clear()
+    with closing(export.batches(spreadsheet_safe=True)) as batches:
+        for rows in batches:
+            writer.writerows(rows)
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)
             buffer.truncate()
-    writer.writerows(chunk)
-    yield buffer.getvalue().encode("utf-8")
+    if buffer.tell():
+        yield buffer.getvalue().encode("utf-8")  # the header of an empty list
 
 
 def xlsx_limit(configured: int) -> int:

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
+from sqlalchemy import update
 
+from registry.domain.figures import age_group, spreadsheet_safe
 from registry.extensions import db
-from registry.models import AuditEntry, Case, CaseMember, Person
+from registry.models import AuditEntry, Case, CaseMember, Person, User
 from registry.services import exports
+from registry.services.cases import CaseFilters
 from registry.services.registration import DocumentData
+
+TIMEZONE = "Africa/Dar_es_Salaam"
 
 
 @pytest.fixture
@@ -212,3 +218,129 @@ def test_the_xlsx_cap_is_configured_and_never_beyond_a_worksheet():
     assert exports.xlsx_limit(5_000_000) == 1_048_575  # a worksheet's rows, less the header
     assert exports.xlsx_limit(-3) == 0
     assert Settings.from_environment({"REGISTRY_XLSX_MAX_ROWS": "2500"}).XLSX_MAX_ROWS == 2500
+
+
+def open_export(app, user: int, *, anonymised: bool = False) -> exports.Export:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        return exports.open_export(db.session.get(User, user), CaseFilters(), timezone=TIMEZONE,
+                                   anonymised=anonymised)  # fmt: skip
+
+
+def reference_csv(app, anonymised: bool) -> bytes:  # type: ignore[no-untyped-def]
+    """The whole registry's export written the plain way, through the models: what the export
+    must give byte for byte."""
+    columns = exports.ANONYMISED_COLUMNS if anonymised else exports.COLUMNS
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    buffer.write("\ufeff")
+    writer.writerow(columns)
+    with app.app_context():
+        cases = db.session.scalars(db.select(Case).order_by(Case.registered_at.desc(), Case.id.desc()))
+        for case_ref, case in enumerate(cases, start=1):
+            registered = case.registered_at.astimezone(ZoneInfo(TIMEZONE))
+            for member in sorted(case.members, key=lambda member: (member.relationship_to_head != "head", member.id)):
+                person = member.person
+                values = {
+                    "case_ref": case_ref, "border_point": case.border_point.code,
+                    "registered_at": registered.replace(microsecond=0).isoformat(),
+                    "registered_on": registered.date(), "relationship": member.relationship_to_head,
+                    "assigned_to": case.assigned_to.username if case.assigned_to else None,
+                    "consent_given": "yes" if case.consent_given else "no",
+                    "age_group": age_group(person.date_of_birth, registered.date()),
+                    "languages": " ".join(person.languages or ()),
+                    "documents": "; ".join(f"{document.type}:{document.number}"
+                                           for document in sorted(person.documents, key=lambda d: d.id)),
+                    "vulnerabilities": ";".join(sorted(person.vulnerabilities)),
+                }  # fmt: skip
+                row = []
+                for name in columns:
+                    value = values[name] if name in values else getattr(person if hasattr(person, name) else case, name)
+                    row.append(spreadsheet_safe(value) if name in exports.TYPED_TEXT and value else value)
+                writer.writerow(row)
+    return buffer.getvalue().encode("utf-8")
+
+
+@pytest.mark.parametrize("anonymised", [False, True])
+def test_the_export_is_byte_for_byte_the_plain_rendering_of_the_registry(app, officer, supervisor, register,
+                                                                        monkeypatch, anonymised):  # fmt: skip
+    register(officer, given_names='Marie, "Mado"', family_name="=cmd|' /C calc'!A0", other_names="Line\nbreak",
+             place_of_origin="\uff1dSUM(A1)", phone="+255 712 345 678", languages=("fra", "kir"),
+             vulnerabilities=("single_parent", "disability"),
+             documents=(DocumentData("passport", "AB123456", "BDI"), DocumentData("national_id", "-77", "BDI")))
+    case = register(officer, given_names="Jean", date_of_birth=None, dob_precision=None)
+    today = date.today()
+    # Ages about the day of registration: birthdays that day, the day after, on 29 February, and
+    # a birth date after the registration (unknown).
+    add_child(app, case, "Anniversaire", date(today.year - 5, today.month, min(today.day, 28)))
+    add_child(app, case, "Veille", date(today.year - 12, today.month, min(today.day, 28)) + timedelta(days=1))
+    add_child(app, case, "Bissextile", date(2008, 2, 29))
+    add_child(app, case, "Demain", date(today.year + 1, 1, 1))
+    with app.app_context():
+        # A household whose principal was recorded after another member: still written first.
+        principal, child = db.session.scalars(db.select(CaseMember).where(CaseMember.case_id == case.id)
+                                              .order_by(CaseMember.id).limit(2))  # fmt: skip
+        db.session.execute(update(CaseMember).where(CaseMember.id == principal.id).values(relationship_to_head="spouse"))
+        db.session.execute(update(CaseMember).where(CaseMember.id == child.id).values(relationship_to_head="head"))
+        db.session.commit()
+    for name in ("Chantal", "Didier", "Esther"):
+        register(officer, given_names=name, consent_given=False)
+    monkeypatch.setattr(exports, "CASES_PER_BATCH", 2)
+    export = open_export(app, supervisor.id, anonymised=anonymised)
+    assert b"".join(exports.csv_chunks(export)) == reference_csv(app, anonymised)
+    assert export.rows == 9
+
+
+def test_the_rows_counted_are_the_rows_written_while_households_grow(app, officer, register, monkeypatch):
+    cases = [register(officer, given_names=name) for name in ("A", "B", "C", "D", "E", "F")]
+    monkeypatch.setattr(exports, "CASES_PER_BATCH", 1)
+    export = open_export(app, officer.id)
+    chunks = exports.csv_chunks(export)
+    first = next(chunks)  # the newest case; the others are read after the changes below
+    add_child(app, cases[0], "Keza", date(2020, 1, 1))  # the oldest case: written last
+    register(officer, given_names="G")
+    rows = list(csv.DictReader(io.StringIO((first + b"".join(chunks)).decode().removeprefix("\ufeff"))))
+    assert len(rows) == export.rows == 6
+    assert [row["given_names"] for row in rows] == ["F", "E", "D", "C", "B", "A"]
+
+
+def test_a_client_leaving_mid_stream_gives_the_connection_back(app, logged_in, officer, register, monkeypatch):
+    for name in ("A", "B", "C", "D", "E", "F"):
+        register(officer, given_names=name)
+    monkeypatch.setattr(exports, "CASES_PER_BATCH", 1)
+    opened: list[exports.Export] = []
+
+    def open_export(*args, **kwargs):  # type: ignore[no-untyped-def]
+        opened.append(export := real_open_export(*args, **kwargs))
+        return export
+
+    real_open_export = exports.open_export
+    monkeypatch.setattr(exports, "open_export", open_export)
+    response = logged_in.get("/cases/export.csv", buffered=False)
+    assert b"\r\n" in next(iter(response.response))
+    [export] = opened
+    assert not export.connection.closed
+    response.close()
+    assert export.connection.closed
+
+
+def test_an_error_while_reading_fails_the_stream_and_gives_the_connection_back(app, officer, register,
+                                                                              monkeypatch):  # fmt: skip
+    for name in ("A", "B", "C"):
+        register(officer, given_names=name)
+    monkeypatch.setattr(exports, "CASES_PER_BATCH", 1)
+    members = exports.Export._members
+    calls = []
+
+    def failing(self, *args):  # type: ignore[no-untyped-def]
+        calls.append(args)
+        if len(calls) == 2:
+            raise OSError("disk I/O error")
+        return members(self, *args)
+
+    monkeypatch.setattr(exports.Export, "_members", failing)
+    export = open_export(app, officer.id)
+    chunks = exports.csv_chunks(export)
+    with pytest.raises(OSError, match="disk I/O error"):
+        for _ in chunks:
+            pass
+    assert export.connection.closed
