@@ -234,11 +234,11 @@ def generate(people: int, border_points: Sequence[str] = (), *, years: float = 3
     made = cases = events = 0
     fresh = ids.person == 1 and ids.case == 1
     large = fresh and people >= REBUILD_INDEXES_FROM
-    with _bulk_connection(fresh=fresh) as connection, _fresh_load(connection, large) as tables:
+    with _bulk_connection(fresh=fresh) as connection, _fresh_load(connection, large) as shortcuts:
         writer = BulkWriter(connection)
         setting = Setting(seed=seed, points=points, staff=staff, now=now or datetime.now(UTC),
                           span=timedelta(days=365.25 * years), timezone=timezone, dialect=writer.dialect,
-                          schema=_batch_schema(connection, tables))  # fmt: skip
+                          schema=_batch_schema(connection))  # fmt: skip
         plans = _plans(random.Random(seed), people, batch_people, ids)  # noqa: S311 - synthetic data, reproducible from its seed, not a secret
         with closing(_made(setting, plans, _workers(workers, people, batch_people))) as batches:
             for batch in batches:
@@ -250,7 +250,7 @@ def generate(people: int, border_points: Sequence[str] = (), *, years: float = 3
                     sequences[(point.id, year)] = sequence
                     numbers.append(format_case_number(point.code, year, sequence))
                 if batch.database is not None:
-                    _copy_batch(connection, batch, numbers, tables)
+                    _copy_batch(connection, batch, numbers)
                 else:
                     connection.begin()
                     rows = batch.rows
@@ -274,7 +274,7 @@ def generate(people: int, border_points: Sequence[str] = (), *, years: float = 3
     written, cpu = clock.perf_counter(), clock.process_time() + _workers_cpu() - cpu
     from registry.services import stats
 
-    if large and tables:
+    if shortcuts:
         stats.recount_all(timezone)  # the triggers were off: no day was queued for a recount
     else:
         stats.refresh_figures(timezone)
@@ -451,18 +451,13 @@ def _packed(schema: Sequence[str], batch: Batch) -> bytes:
         database.close()
 
 
-def _batch_schema(connection: Connection, tables: dict[str, str]) -> tuple[str, ...] | None:
-    """On SQLite, the CREATE TABLE statements of the tables written (`tables` maps a loaded
-    table to the one written instead), each under the loaded table's name."""
+def _batch_schema(connection: Connection) -> tuple[str, ...] | None:
+    """On SQLite, the CREATE TABLE statements of the loaded tables (without their indexes)."""
     if connection.dialect.name != "sqlite":
         return None
     raw: Any = connection.connection.dbapi_connection
-    schema = []
-    for table in TABLE_ORDER:
-        written = tables.get(table, table)
-        sql = raw.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (written,)).fetchone()[0]
-        schema.append(sql.replace(f'"{written}"', f'"{table}"', 1))
-    return tuple(schema)
+    return tuple(raw.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()[0]
+                 for table in TABLE_ORDER)  # fmt: skip
 
 
 # The schema name under which the bulk connection attaches each batch's database.
@@ -479,7 +474,7 @@ def _workers_cpu() -> float:
     return used.ru_utime + used.ru_stime
 
 
-def _copy_batch(connection: Connection, batch: Batch, numbers: list[str], tables: dict[str, str]) -> None:
+def _copy_batch(connection: Connection, batch: Batch, numbers: list[str]) -> None:
     """Write a batch from its own database, in one transaction: each table copied with one
     statement (SQLite's transfer optimisation copies whole records where it can)."""
     raw: Any = connection.connection.dbapi_connection
@@ -489,13 +484,12 @@ def _copy_batch(connection: Connection, batch: Batch, numbers: list[str], tables
     raw.executemany(f"UPDATE {BATCH}.case_file SET case_number = ? WHERE id = ?", zip(numbers, case_ids, strict=True))  # noqa: S608 - a constant schema name
     for table in TABLE_ORDER:
         columns = COLUMNS[table]
-        written = tables.get(table, table)
-        if set(columns) == set(_columns(raw, written)):
+        if set(columns) == set(_columns(raw, table)):
             # Same columns in the same order (the same CREATE TABLE): SELECT * lets SQLite copy records as they are.
-            raw.execute(f'INSERT INTO main."{written}" SELECT * FROM {BATCH}."{table}"')  # noqa: S608 - the loader's own table names
+            raw.execute(f'INSERT INTO main."{table}" SELECT * FROM {BATCH}."{table}"')  # noqa: S608 - the loader's own table names
         else:  # a generated id left out: numbered by this database
             names = ", ".join(f'"{name}"' for name in columns)
-            raw.execute(f'INSERT INTO main."{written}" ({names}) SELECT {names} FROM {BATCH}."{table}"')  # noqa: S608 - the loader's own table and column names
+            raw.execute(f'INSERT INTO main."{table}" ({names}) SELECT {names} FROM {BATCH}."{table}"')  # noqa: S608 - the loader's own table and column names
 
 
 # --------------------------------------------------------------------------------------------
@@ -607,24 +601,22 @@ def _bulk_connection(fresh: bool) -> Iterator[Connection]:
 # Filling an empty SQLite registry with at least this many people, the load takes the shortcuts
 # of `_fresh_load`.
 REBUILD_INDEXES_FROM = 50_000
-# The tables whose primary key is their only order (WITHOUT ROWID): during such a load their rows
-# wait in a plain table each, and are then moved in key order.
-STAGED = {"person_match_key": ("key", "person_id"), "person_name_token": ("token", "person_id")}
 
 
 @contextmanager
-def _fresh_load(connection: Connection, large: bool) -> Iterator[dict[str, str]]:
+def _fresh_load(connection: Connection, large: bool) -> Iterator[bool]:
     """On SQLite, filling an empty registry with many people: the loaded tables' triggers and
     secondary indexes are dropped for the load and created again after it, from their own
-    definitions, and the blocking keys are written to a plain table, then moved in key order.
+    definitions. Yields whether they were.
 
     Built at once from the whole table, an index costs a sort; kept during the load, each row
-    updates every index at a random place (a million cases, eleven indexes on `case_file`), and
-    each blocking key goes to a random place of `person_match_key`'s primary key. The triggers
-    only queue days for the dashboard's recount, which follows the load anyway (`recount_all`).
-    Yields the tables to write instead of the loaded ones (none if nothing was dropped)."""
+    updates every index at a random place (a million cases, eleven indexes on `case_file`). The
+    triggers only queue days for the dashboard's recount, which follows the load anyway
+    (`recount_all`). Writing the blocking keys to a plain table and moving them in key order at
+    the end did not pay: the sort and the move cost as much as inserting them at random places
+    (bench/PAGES.md, "Generator, third round")."""
     if not large or connection.dialect.name != "sqlite":
-        yield {}
+        yield False
         return
     raw: Any = connection.connection.dbapi_connection
     marks = ", ".join("?" for _ in TABLE_ORDER)
@@ -636,24 +628,14 @@ def _fresh_load(connection: Connection, large: bool) -> Iterator[dict[str, str]]
     for kind, name, _ in dropped:
         # Names read from sqlite_master just above; `kind` is 'index' or 'trigger'.
         raw.execute(f'DROP {kind.upper()} "{name}"')
-    staged = {table: f"{table}_load" for table in STAGED}
-    for table, (text_column, id_column) in STAGED.items():
-        raw.execute(f'CREATE TABLE "{staged[table]}" ("{text_column}" TEXT NOT NULL, "{id_column}" INTEGER NOT NULL)')
     raw.commit()
     try:
-        yield staged
+        yield True
     except BaseException:
-        connection.rollback()  # the unfinished batch, before the keys are moved and the rest built again
+        connection.rollback()  # the unfinished batch, before the indexes and triggers are created again
         raise
     finally:
-        # The rows of the batches written, sorted once: each primary key is then built from its
-        # first page to its last.
-        for table, columns in STAGED.items():
-            names = ", ".join(f'"{name}"' for name in columns)
-            # The loader's own table and column names.
-            raw.execute(f'INSERT INTO "{table}" ({names}) SELECT {names} FROM "{staged[table]}" ORDER BY {names}')  # noqa: S608
-            raw.execute(f'DROP TABLE "{staged[table]}"')
-        for kind, _, sql in sorted(dropped):  # indexes before triggers
+        for _, _, sql in sorted(dropped):  # indexes before triggers
             raw.execute(sql)
         raw.commit()
 
