@@ -11,6 +11,7 @@ thousands of people a second. Never point it at a registry holding real people.
 
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
 import os
@@ -409,6 +410,19 @@ def _work(setting: Setting, pipe: PipeEnd) -> None:
 
 def _batch(setting: Setting, plan: Plan) -> Batch:
     """One batch's rows, from a seed of its own: the same whichever process makes it."""
+    # Hundreds of thousands of new tuples would start the cycle collector again and again, each
+    # time walking the whole heap (the app's modules included): a fifth of the batch's time.
+    # Rows hold no cycles; reference counting frees them.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _rows(setting, plan)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _rows(setting: Setting, plan: Plan) -> Batch:
     rng = random.Random(f"{setting.seed}/{plan.index}")  # noqa: S311 - synthetic data, reproducible from its seed, not a secret
     zone = ZoneInfo(setting.timezone)
     formats = Formats(setting.dialect)
