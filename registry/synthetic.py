@@ -4,9 +4,10 @@
 at the chosen border points, each case moved along the workflow as far as its age allows: every
 status appears, with the fields and timeline events its steps record (a departed case has its
 travel details, a child approved for return its best-interests determination...), and some get
-follow-ups, most done, some overdue. Rows are
-written in bulk with the driver's executemany (SQLite) or COPY (PostgreSQL), bypassing the ORM:
-thousands of people a second. Never point it at a registry holding real people.
+follow-ups, most done, some overdue. Batches are made in worker processes and written in bulk,
+bypassing the ORM: on SQLite each batch is a small database copied table by table, on PostgreSQL
+rows sent with COPY. Thousands of people a second. Never point it at a registry holding real
+people.
 """
 
 from __future__ import annotations
