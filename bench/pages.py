@@ -82,7 +82,7 @@ def build(url: str, people: int, reuse: bool) -> dict[str, Any]:
         accounts.create_user("bench.officer", PASSWORD, "officer", ["MNY"])
         db.session.commit()
         started = time.perf_counter()
-        cpu = time.process_time()
+        cpu = _cpu_with_children()
         made = synthetic.generate(people, years=3, seed=2026, timezone=TIMEZONE,
                                   progress=lambda done: print(f"  {done:,} people written", flush=True))  # fmt: skip
         elapsed = time.perf_counter() - started
@@ -93,7 +93,13 @@ def build(url: str, people: int, reuse: bool) -> dict[str, Any]:
             "people_per_second_writing": round(made.people / made.seconds_writing),
             "people_per_second_overall": round(made.people / elapsed),
             "people_per_cpu_second_writing": round(made.people / made.cpu_seconds_writing),
-            "cpu_seconds": round(time.process_time() - cpu, 1)}  # fmt: skip
+            "cpu_seconds": round(_cpu_with_children() - cpu, 1)}  # fmt: skip
+
+
+def _cpu_with_children() -> float:
+    """This process's CPU seconds and its finished children's (the generator's workers)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
 
 
 # What docs/deployment.md recommends for the registry's database (SSD storage, few cores, many

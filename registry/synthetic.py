@@ -4,21 +4,30 @@
 at the chosen border points, each case moved along the workflow as far as its age allows: every
 status appears, with the fields and timeline events its steps record (a departed case has its
 travel details, a child approved for return its best-interests determination...), and some get
-follow-ups, most done, some overdue. Rows are
-written in bulk with the driver's executemany (SQLite) or COPY (PostgreSQL), bypassing the ORM:
-thousands of people a second. Never point it at a registry holding real people.
+follow-ups, most done, some overdue. Batches are made in worker processes and written in bulk,
+bypassing the ORM: on SQLite each batch is a small database copied table by table, on PostgreSQL
+rows sent with COPY. Thousands of people a second. Never point it at a registry holding real
+people.
 """
 
 from __future__ import annotations
 
+import gc
 import json
+import multiprocessing
+import os
 import random
+import resource
+import sqlite3
 import time as clock
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from functools import lru_cache
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from itertools import accumulate
+from multiprocessing.connection import Connection as PipeEnd
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,7 +40,7 @@ from registry.domain.reference import is_country
 from registry.domain.vocabulary import Role
 from registry.extensions import db
 from registry.models import BorderPoint, Case, CaseSequence, Person, User, user_border_point
-from registry.models.bulk import BulkWriter
+from registry.models.bulk import BulkWriter, Formats
 from registry.models.person import search_name_of
 from registry.services import audit
 
@@ -143,9 +152,17 @@ class Staff:
 
 @dataclass
 class Batch:
-    """Rows of one batch, table by table, as tuples in the column order of `COLUMNS`."""
+    """Rows of one batch, table by table, as tuples in the column order of `COLUMNS`; a case's
+    row without its number (the last column), which the writing process gives."""
 
+    people: int = 0
+    events: int = 0
+    first_case_id: int = 0
+    # Each case's border point (its index in the points) and year of registration, in order.
+    registered: list[tuple[int, int]] = field(default_factory=list)
     rows: dict[str, list[tuple[Any, ...]]] = field(default_factory=lambda: {name: [] for name in COLUMNS})
+    # On SQLite, the rows as a serialised database instead (see `_packed`).
+    database: bytes | None = None
 
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -158,7 +175,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "identity_document": ("person_id", "type", "number", "number_normalised", "issuing_country",
                           "expiry_date"),
     "person_vulnerability": ("person_id", "code", "note"),
-    "case_file": ("id", "case_number", "border_point_id", "principal_id", "principal_nationality", "status", "pathway",
+    "case_file": ("id", "border_point_id", "principal_id", "principal_nationality", "status", "pathway",
                   "priority", "assigned_to_id", "version", "submission_id", "registered_at",
                   "registered_by_id", "arrival_date", "entry_type", "circumstances", "consent_given",
                   "consent_scope", "consent_date", "consent_recorded_by_id", "consent_language",
@@ -169,7 +186,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                   "departure_point", "transport_mode", "escort_required", "fit_to_travel_on",
                   "arrival_confirmed_on", "permit_type", "application_reference", "submitted_on",
                   "decision_on", "permit_number", "permit_valid_until", "closure_reason", "updated_at",
-                  "status_changed_at", "priority_raised"),
+                  "status_changed_at", "priority_raised", "case_number"),
     "case_member": ("case_id", "person_id", "relationship"),
     "case_event": ("case_id", "at", "actor_id", "kind", "from_status", "to_status", "reason", "details",
                    "case_version"),
@@ -187,70 +204,82 @@ class Generated:
     events: int
     seconds_writing: float
     seconds_counting: float
-    # This process's CPU time while writing: on SQLite, the whole work, whatever the machine's load.
+    # CPU time while writing, this process's and its workers': on SQLite, the whole work, whatever
+    # the machine's load.
     cpu_seconds_writing: float = 0.0
 
 
 def generate(people: int, border_points: Sequence[str] = (), *, years: float = 3.0, seed: int = 7,
              timezone: str = "Africa/Dar_es_Salaam", batch_people: int = 20_000,
-             progress: Callable[[int], None] | None = None) -> Generated:  # fmt: skip
-    """Add `people` synthetic people (and their cases) registered over the past `years` years.
+             progress: Callable[[int], None] | None = None, workers: int | None = None,
+             now: datetime | None = None) -> Generated:  # fmt: skip
+    """Add `people` synthetic people (and their cases) registered over the past `years` years
+    before `now`.
 
-    Commits as it goes (one transaction per batch), then recounts the dashboard's figures.
+    Batches are made in `workers` processes (by default one per core) while this one writes
+    them; each batch from its own seed, so that the same seed gives the same people whatever the
+    number of workers. Commits as it goes (one transaction per batch), then recounts the
+    dashboard's figures.
     """
-    started, cpu = clock.perf_counter(), clock.process_time()
-    rng = random.Random(seed)  # noqa: S311 - synthetic data, reproducible from its seed, not a secret
+    started, cpu = clock.perf_counter(), clock.process_time() + _workers_cpu()
     found = _border_points(border_points)
     staff = _staff(found)
     # Plain values: the session's objects expire at each commit, and must not be reloaded while
     # the load holds the database.
-    points = [Point(point.id, point.code) for point in found]
+    points = tuple(Point(point.id, point.code) for point in found)
     db.session.commit()
-    zone = ZoneInfo(timezone)
-    now = datetime.now(UTC)
     ids = _next_ids()
     sequences = {(row.border_point_id, row.year): row.last_value
                  for row in db.session.scalars(select(CaseSequence))}  # fmt: skip
     # The session lets go of the database (SQLite's write lock) while the load has it.
     db.session.commit()
     made = cases = events = 0
-    span = timedelta(days=365.25 * years)
     fresh = ids.person == 1 and ids.case == 1
-    with _bulk_connection(fresh=fresh) as connection, _indexes_rebuilt(connection, fresh and people >= REBUILD_INDEXES_FROM):
+    large = fresh and people >= REBUILD_INDEXES_FROM
+    with _bulk_connection(fresh=fresh) as connection, _fresh_load(connection, large) as shortcuts:
         writer = BulkWriter(connection)
-        while made < people:
-            size = min(batch_people, people - made)
-            households = _households(rng, size)
-            # Registration moments of the batch, in order, so that case numbers follow them.
-            moments = sorted(now - span * rng.random() for _ in households)
-            batch = Batch()
-            connection.begin()
-            for household, moment in zip(households, moments, strict=True):
-                point = points[rng.randrange(len(points))]
-                year = moment.astimezone(zone).year
-                sequence = sequences.get((point.id, year), 0) + 1
-                sequences[(point.id, year)] = sequence
-                case_number = format_case_number(point.code, year, sequence)
-                events += _case(rng, batch, ids, household, point, case_number, moment, now, zone, staff, writer)
-                cases += 1
-            for table in TABLE_ORDER:
-                if batch.rows[table]:
-                    writer.write(table, COLUMNS[table], batch.rows[table])
-            _save_sequences(connection, sequences)
-            connection.commit()
-            made += size
-            if progress:
-                progress(made)
+        setting = Setting(seed=seed, points=points, staff=staff, now=now or datetime.now(UTC),
+                          span=timedelta(days=365.25 * years), timezone=timezone, dialect=writer.dialect,
+                          schema=_batch_schema(connection))  # fmt: skip
+        plans = _plans(random.Random(seed), people, batch_people, ids)  # noqa: S311 - synthetic data, reproducible from its seed, not a secret
+        with closing(_made(setting, plans, _workers(workers, people, batch_people))) as batches:
+            for batch in batches:
+                # Numbered here, in the order of the batches: each number follows the last.
+                numbers = []
+                for point_index, year in batch.registered:
+                    point = points[point_index]
+                    sequence = sequences.get((point.id, year), 0) + 1
+                    sequences[(point.id, year)] = sequence
+                    numbers.append(format_case_number(point.code, year, sequence))
+                if batch.database is not None:
+                    _copy_batch(connection, batch, numbers)
+                else:
+                    connection.begin()
+                    rows = batch.rows
+                    rows["case_file"] = [row + (number,) for row, number in zip(rows["case_file"], numbers, strict=True)]
+                    for table in TABLE_ORDER:
+                        if rows[table]:
+                            writer.write(table, COLUMNS[table], rows[table])
+                _save_sequences(connection, sequences)
+                connection.commit()
+                made += batch.people
+                cases += len(numbers)
+                events += batch.events
+                if progress:
+                    progress(made)
         if connection.dialect.name == "postgresql":
             for table in ("person", "case_file"):
                 # The loop's own two table names, never input.
                 sql = f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"  # noqa: S608
                 connection.execute(text(sql))
             connection.commit()
-    written, cpu = clock.perf_counter(), clock.process_time() - cpu
+    written, cpu = clock.perf_counter(), clock.process_time() + _workers_cpu() - cpu
     from registry.services import stats
 
-    stats.refresh_figures(timezone)
+    if shortcuts:
+        stats.recount_all(timezone)  # the triggers were off: no day was queued for a recount
+    else:
+        stats.refresh_figures(timezone)
     db.session.commit()
     with db.engine.connect() as analyse:
         if analyse.dialect.name == "postgresql":
@@ -262,6 +291,222 @@ def generate(people: int, border_points: Sequence[str] = (), *, years: float = 3
             analyse.commit()
     return Generated(people=made, cases=cases, events=events, seconds_writing=written - started,
                      seconds_counting=clock.perf_counter() - written, cpu_seconds_writing=cpu)  # fmt: skip
+
+
+# --------------------------------------------------------------------------------------------
+# Batches: planned here, made in worker processes, written here in order
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Setting:
+    """What every batch shares; sent once to each worker process."""
+
+    seed: int
+    points: tuple[Point, ...]
+    staff: Staff
+    now: datetime
+    span: timedelta
+    timezone: str
+    dialect: str
+    # SQLite: the loaded tables' CREATE TABLE statements, for a batch's own database.
+    schema: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One batch: its households' sizes and the first ids it takes, known before it is made."""
+
+    index: int
+    first_person_id: int
+    first_case_id: int
+    sizes: tuple[int, ...]
+
+
+def _plans(rng: random.Random, people: int, batch_people: int, ids: Ids) -> Iterator[Plan]:
+    """The batches in order. Drawing the households' sizes here (cheap) tells each batch its
+    first case id, so batches can be made in any order and elsewhere."""
+    person_id, case_id, left, index = ids.person, ids.case, people, 0
+    while left > 0:
+        size = min(batch_people, left)
+        sizes = _household_sizes(rng, size)
+        yield Plan(index, person_id, case_id, sizes)
+        person_id, case_id, left, index = person_id + size, case_id + len(sizes), left - size, index + 1
+
+
+def _workers(wanted: int | None, people: int, batch_people: int) -> int:
+    """Worker processes to make the batches: none for a single batch (a process costs more
+    than it saves), otherwise one per core, at most four (the writing is the limit then)."""
+    if "fork" not in multiprocessing.get_all_start_methods():  # Windows: the batches are made here
+        return 0
+    if wanted is not None:
+        return wanted
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return 0 if people <= batch_people or cores < 2 else min(cores, 4)
+
+
+def _made(setting: Setting, plans: Iterable[Plan], workers: int) -> Iterator[Batch]:
+    """The batches of `plans`, in order; at most two a worker ahead of the writing (memory stays
+    flat). Batch i is made by worker i modulo the number of workers, each fed through a pipe of
+    its own: no lock is shared, so stopping the workers at any moment cannot leave one held."""
+    if workers < 1:
+        for plan in plans:
+            yield _batch(setting, plan)
+        return
+    # fork: the workers inherit the loaded modules and the setting, and start at once; they
+    # never use the parent's database connections.
+    context = multiprocessing.get_context("fork")
+    pipes: list[PipeEnd] = []
+    processes = []
+    try:
+        for _ in range(workers):
+            here, there = context.Pipe()
+            process = context.Process(target=_work, args=(setting, there), daemon=True)
+            process.start()
+            there.close()
+            pipes.append(here)
+            processes.append(process)
+        pending = iter(plans)
+        sent = 0
+        for _ in range(2 * workers):
+            plan = next(pending, None)
+            if plan is None:
+                break
+            pipes[sent % workers].send(plan)
+            sent += 1
+        received = 0
+        while received < sent:
+            pipe = pipes[received % workers]
+            received += 1
+            try:
+                made = pipe.recv()
+            except EOFError:
+                raise RuntimeError("A worker making synthetic data stopped unexpectedly.") from None
+            if isinstance(made, BaseException):
+                raise made
+            plan = next(pending, None)
+            if plan is not None:
+                pipe.send(plan)
+                sent += 1
+            yield made
+    finally:
+        for pipe in pipes:
+            pipe.close()
+        for process in processes:
+            process.terminate()
+            process.join()
+
+
+def _work(setting: Setting, pipe: PipeEnd) -> None:
+    """A worker process: makes the batches it is sent until its pipe closes."""
+    while True:
+        try:
+            plan = pipe.recv()
+        except EOFError:
+            return
+        try:
+            made: Batch | BaseException = _batch(setting, plan)
+        except Exception as error:  # sent to the writing process, which raises it
+            made = error
+        pipe.send(made)
+
+
+def _batch(setting: Setting, plan: Plan) -> Batch:
+    """One batch's rows, from a seed of its own: the same whichever process makes it."""
+    # Hundreds of thousands of new tuples would start the cycle collector again and again, each
+    # time walking the whole heap (the app's modules included): a fifth of the batch's time.
+    # Rows hold no cycles; reference counting frees them.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _rows(setting, plan)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _rows(setting: Setting, plan: Plan) -> Batch:
+    rng = random.Random(f"{setting.seed}/{plan.index}")  # noqa: S311 - synthetic data, reproducible from its seed, not a secret
+    zone = ZoneInfo(setting.timezone)
+    formats = Formats(setting.dialect)
+    households = [_household(rng, size) for size in plan.sizes]
+    # Registration moments of the batch, in order, so that case numbers follow them.
+    now, span, points = setting.now, setting.span, setting.points
+    moments = sorted(now - span * rng.random() for _ in households)
+    batch = Batch(people=sum(plan.sizes), first_case_id=plan.first_case_id)
+    ids = Ids(plan.first_person_id, plan.first_case_id)
+    for household, moment in zip(households, moments, strict=True):
+        point_index = rng.randrange(len(points))
+        batch.registered.append((point_index, moment.astimezone(zone).year))
+        batch.events += _case(rng, batch, ids, household, points[point_index], moment, now, zone,
+                              setting.staff, formats)  # fmt: skip
+    if setting.schema is not None:
+        batch.database = _packed(setting.schema, batch)
+        batch.rows = {}
+    return batch
+
+
+def _packed(schema: Sequence[str], batch: Batch) -> bytes:
+    """The batch's rows as an SQLite database of its own (the loaded tables without their
+    indexes), serialised: the writing process copies each table with one statement, row by
+    row in SQLite's own code, where the driver's executemany costs it several times that."""
+    database = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        for sql in schema:
+            database.execute(sql)
+        database.execute("BEGIN")
+        rows = batch.rows
+        # A unique placeholder for the case number (a unique column) until the writer numbers it.
+        rows["case_file"] = [(*row, f"#{row[0]}") for row in rows["case_file"]]
+        for table in TABLE_ORDER:
+            columns = COLUMNS[table]
+            names, marks = ", ".join(f'"{name}"' for name in columns), ", ".join("?" for _ in columns)
+            database.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows[table])  # noqa: S608 - the loader's own table and column names
+        database.execute("COMMIT")
+        return database.serialize()
+    finally:
+        database.close()
+
+
+def _batch_schema(connection: Connection) -> tuple[str, ...] | None:
+    """On SQLite, the CREATE TABLE statements of the loaded tables (without their indexes)."""
+    if connection.dialect.name != "sqlite":
+        return None
+    raw: Any = connection.connection.dbapi_connection
+    return tuple(raw.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()[0]
+                 for table in TABLE_ORDER)  # fmt: skip
+
+
+# The schema name under which the bulk connection attaches each batch's database.
+BATCH = "batch"
+
+
+def _columns(raw: Any, table: str) -> list[str]:
+    return [row[1] for row in raw.execute(f'PRAGMA main.table_info("{table}")')]
+
+
+def _workers_cpu() -> float:
+    """CPU seconds of this process's finished children (the workers, once their pool is closed)."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def _copy_batch(connection: Connection, batch: Batch, numbers: list[str]) -> None:
+    """Write a batch from its own database, in one transaction: each table copied with one
+    statement (SQLite's transfer optimisation copies whole records where it can)."""
+    raw: Any = connection.connection.dbapi_connection
+    raw.deserialize(batch.database, name=BATCH)  # outside a transaction, as SQLite requires
+    connection.begin()
+    case_ids = range(batch.first_case_id, batch.first_case_id + len(numbers))
+    raw.executemany(f"UPDATE {BATCH}.case_file SET case_number = ? WHERE id = ?", zip(numbers, case_ids, strict=True))  # noqa: S608 - a constant schema name
+    for table in TABLE_ORDER:
+        columns = COLUMNS[table]
+        if set(columns) == set(_columns(raw, table)):
+            # Same columns in the same order (the same CREATE TABLE): SELECT * lets SQLite copy records as they are.
+            raw.execute(f'INSERT INTO main."{table}" SELECT * FROM {BATCH}."{table}"')  # noqa: S608 - the loader's own table names
+        else:  # a generated id left out: numbered by this database
+            names = ", ".join(f'"{name}"' for name in columns)
+            raw.execute(f'INSERT INTO main."{table}" ({names}) SELECT {names} FROM {BATCH}."{table}"')  # noqa: S608 - the loader's own table and column names
 
 
 # --------------------------------------------------------------------------------------------
@@ -353,11 +598,13 @@ def _bulk_connection(fresh: bool) -> Iterator[Connection]:
     try:
         if connection.dialect.name == "sqlite":
             raw: Any = connection.connection.dbapi_connection
-            pragmas = ["foreign_keys=OFF", "temp_store=MEMORY", "cache_size=-262144"]
+            # threads: CREATE INDEX and ORDER BY sort with helper threads (the workers are done by then).
+            pragmas = ["foreign_keys=OFF", "temp_store=MEMORY", "cache_size=-262144", "threads=4"]
             if fresh:
                 pragmas.append("synchronous=OFF")
             for pragma in pragmas:
                 raw.execute(f"PRAGMA {pragma}")
+            raw.execute(f"ATTACH DATABASE ':memory:' AS {BATCH}")
         yield connection
     except BaseException:
         connection.rollback()
@@ -368,38 +615,44 @@ def _bulk_connection(fresh: bool) -> Iterator[Connection]:
         connection.close()
 
 
-# Filling an empty registry with at least this many people, SQLite's secondary indexes are built after.
+# Filling an empty SQLite registry with at least this many people, the load takes the shortcuts
+# of `_fresh_load`.
 REBUILD_INDEXES_FROM = 50_000
-# Indexes the triggers read while the load runs (the daily figures' `case_member` lookups): kept.
-KEPT_INDEXES = frozenset({"ix_case_member_person_case", "ix_case_member_case_id"})
 
 
 @contextmanager
-def _indexes_rebuilt(connection: Connection, rebuild: bool) -> Iterator[None]:
-    """On SQLite, filling an empty registry with many people: the secondary indexes of the loaded
-    tables are dropped for the load and created again after it, from their own definitions.
+def _fresh_load(connection: Connection, large: bool) -> Iterator[bool]:
+    """On SQLite, filling an empty registry with many people: the loaded tables' triggers and
+    secondary indexes are dropped for the load and created again after it, from their own
+    definitions. Yields whether they were.
+
     Built at once from the whole table, an index costs a sort; kept during the load, each row
-    updates every index at a random place (a million cases, eleven indexes on `case_file`)."""
-    if not rebuild or connection.dialect.name != "sqlite":
-        yield
+    updates every index at a random place (a million cases, eleven indexes on `case_file`). The
+    triggers only queue days for the dashboard's recount, which follows the load anyway
+    (`recount_all`). Writing the blocking keys to a plain table and moving them in key order at
+    the end did not pay: the sort and the move cost as much as inserting them at random places
+    (bench/PAGES.md, "Generator, third round")."""
+    if not large or connection.dialect.name != "sqlite":
+        yield False
         return
     raw: Any = connection.connection.dbapi_connection
     marks = ", ".join("?" for _ in TABLE_ORDER)
-    definitions = raw.execute(
-        f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({marks})",  # noqa: S608 - placeholders only
+    dropped = raw.execute(
+        f"SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND sql IS NOT NULL "  # noqa: S608 - placeholders only
+        f"AND tbl_name IN ({marks}) ORDER BY type, name",
         TABLE_ORDER,
     ).fetchall()  # fmt: skip
-    dropped = [(name, sql) for name, sql in definitions if name not in KEPT_INDEXES]
-    for name, _ in dropped:
-        raw.execute(f'DROP INDEX "{name}"')
+    for kind, name, _ in dropped:
+        # Names read from sqlite_master just above; `kind` is 'index' or 'trigger'.
+        raw.execute(f'DROP {kind.upper()} "{name}"')
     raw.commit()
     try:
-        yield
+        yield True
     except BaseException:
-        connection.rollback()  # the unfinished batch, before the indexes are built again
+        connection.rollback()  # the unfinished batch, before the indexes and triggers are created again
         raise
     finally:
-        for _, sql in dropped:
+        for _, _, sql in sorted(dropped):  # indexes before triggers
             raw.execute(sql)
         raw.commit()
 
@@ -426,23 +679,34 @@ class Household:
 
 
 def _weighted(rng: random.Random, pairs: Sequence[tuple[Any, int]]) -> Any:
-    total = sum(weight for _, weight in pairs)
-    pick = rng.random() * total
-    for value, weight in pairs:
-        pick -= weight
-        if pick < 0:
-            return value
-    return pairs[-1][0]
+    values, cumulative = _cumulative(tuple(pairs))
+    return values[bisect_right(cumulative, rng.random() * cumulative[-1])]
 
 
-def _households(rng: random.Random, people: int) -> list[Household]:
-    households: list[Household] = []
+@lru_cache(maxsize=16)
+def _cumulative(pairs: tuple[tuple[Any, int], ...]) -> tuple[tuple[Any, ...], tuple[int, ...]]:
+    return tuple(value for value, _ in pairs), tuple(accumulate(weight for _, weight in pairs))
+
+
+# Random's choice() and randint() are written in Python, several calls deep: these take a tenth
+# of a batch's time less, for the same uniform draws.
+def _one_of(rng: random.Random, values: Sequence[Any]) -> Any:
+    return values[int(rng.random() * len(values))]
+
+
+def _between(rng: random.Random, low: int, high: int) -> int:
+    """An integer from `low` to `high`, both included."""
+    return low + int(rng.random() * (high - low + 1))
+
+
+def _household_sizes(rng: random.Random, people: int) -> tuple[int, ...]:
+    sizes: list[int] = []
     left = people
     while left > 0:
         size = min(left, _weighted(rng, HOUSEHOLD_SIZES))
-        households.append(_household(rng, size))
+        sizes.append(size)
         left -= size
-    return households
+    return tuple(sizes)
 
 
 def _household(rng: random.Random, size: int) -> Household:
@@ -451,34 +715,34 @@ def _household(rng: random.Random, size: int) -> Household:
     female, male, family = names
 
     def person(relationship: str, sex: str, age: int, family_name: str) -> Member:
-        given = rng.choice(female if sex == "female" else male)
+        given = _one_of(rng, female if sex == "female" else male)
         if rng.random() < 0.25:  # a second given name
-            given = f"{given} {rng.choice(female if sex == 'female' else male)}"
+            given = f"{given} {_one_of(rng, female if sex == 'female' else male)}"
         return Member(relationship, sex, age, given, family_name)
 
     if size == 1 and rng.random() < 0.05:
         # A child alone: the reason unaccompanied and separated children are urgent.
-        child = person("head", rng.choice(["female", "male"]), rng.randint(9, 17), rng.choice(family))
-        child.vulnerabilities.append(rng.choice(["unaccompanied_child", "unaccompanied_child", "separated_child"]))
+        child = person("head", _one_of(rng, ["female", "male"]), _between(rng, 9, 17), _one_of(rng, family))
+        child.vulnerabilities.append(_one_of(rng, ["unaccompanied_child", "unaccompanied_child", "separated_child"]))
         return Household(nationality, [child])
     head_sex = "male" if rng.random() < 0.6 else "female"
-    head = person("head", head_sex, rng.randint(18, 70), rng.choice(family))
+    head = person("head", head_sex, _between(rng, 18, 70), _one_of(rng, family))
     members = [head]
     spouse = size > 1 and rng.random() < 0.7
     if spouse:
         other = "female" if head_sex == "male" else "male"
-        members.append(person("spouse", other, max(18, head.age + rng.randint(-8, 6)),
-                              head.family_name if rng.random() < 0.5 else rng.choice(family)))  # fmt: skip
+        members.append(person("spouse", other, max(18, head.age + _between(rng, -8, 6)),
+                              head.family_name if rng.random() < 0.5 else _one_of(rng, family)))  # fmt: skip
     while len(members) < size:
         if rng.random() < 0.08 and head.age > 40:
-            members.append(person("parent", rng.choice(["female", "male"]), min(95, head.age + rng.randint(18, 30)),
-                                  rng.choice(family)))  # fmt: skip
+            members.append(person("parent", _one_of(rng, ["female", "male"]), min(95, head.age + _between(rng, 18, 30)),
+                                  _one_of(rng, family)))  # fmt: skip
         elif rng.random() < 0.08:
-            members.append(person(rng.choice(["sibling", "other_relative"]), rng.choice(["female", "male"]),
-                                  rng.randint(5, 40), rng.choice(family)))  # fmt: skip
+            members.append(person(_one_of(rng, ["sibling", "other_relative"]), _one_of(rng, ["female", "male"]),
+                                  _between(rng, 5, 40), _one_of(rng, family)))  # fmt: skip
         else:
-            age = rng.randint(0, max(0, min(17, head.age - 16)))
-            members.append(person("child", rng.choice(["female", "male"]), age, head.family_name))
+            age = _between(rng, 0, max(0, min(17, head.age - 16)))
+            members.append(person("child", _one_of(rng, ["female", "male"]), age, head.family_name))
     if size > 1 and not spouse and any(m.relationship == "child" for m in members):
         head.vulnerabilities.append("single_parent")
     for member in members:
@@ -488,7 +752,7 @@ def _household(rng: random.Random, size: int) -> Household:
         elif member.sex == "female" and 18 <= member.age <= 45 and roll < 0.08:
             member.vulnerabilities.append("pregnant_or_lactating")
         elif member.age >= 18 and roll < 0.07:
-            member.vulnerabilities.append(rng.choice(ADULT_VULNERABILITIES))
+            member.vulnerabilities.append(_one_of(rng, ADULT_VULNERABILITIES))
         elif member.sex == "female" and member.age >= 18 and roll < 0.09:
             member.vulnerabilities.append("woman_at_risk")
     return Household(nationality, members)
@@ -500,19 +764,18 @@ def _household(rng: random.Random, size: int) -> Household:
 
 
 def _case(rng: random.Random, batch: Batch, ids: Ids, household: Household, point: Point,
-          case_number: str, moment: datetime, now: datetime, zone: ZoneInfo, staff: Staff,
-          writer: BulkWriter) -> int:  # fmt: skip
+          moment: datetime, now: datetime, zone: ZoneInfo, staff: Staff, writer: Formats) -> int:  # fmt: skip
     """Add one household's people and case to the batch; return the number of events."""
     rows = batch.rows
     day, moment_text = writer.day, writer.moment
     registered_on = moment.astimezone(zone).date()
     consent = rng.random() < 0.92
-    officer = rng.choice(staff.officers[point.id])
-    supervisor = rng.choice(staff.supervisors[point.id])
+    officer = _one_of(rng, staff.officers[point.id])
+    supervisor = _one_of(rng, staff.supervisors[point.id])
     nationality = household.nationality
     country = nationality if is_country(nationality) else None
-    languages = json.dumps(["run", "swa"] if nationality == "BDI" else ["swa", "fra"] if nationality == "COD"
-                           else ["swa"])  # fmt: skip
+    languages = LANGUAGES.get(nationality, '["swa"]')
+    registered_at = moment_text(moment)
     person_ids = []
     every_vulnerability: list[str] = []
     for member in household.members:
@@ -520,20 +783,20 @@ def _case(rng: random.Random, batch: Batch, ids: Ids, household: Household, poin
         ids.person += 1
         person_ids.append(person_id)
         # Born so as to be `member.age` on the day of registration.
-        born = _years_before(registered_on, member.age) - timedelta(days=rng.randint(1, 364))
-        precision = "exact" if rng.random() < 0.6 else rng.choice(["year", "estimated"])
+        born = _years_before(registered_on, member.age) - timedelta(days=_between(rng, 1, 364))
+        precision = "exact" if rng.random() < 0.6 else _one_of(rng, ["year", "estimated"])
         adult = member.age >= 18
         phone = None
         if consent and adult and member.relationship == "head" and nationality in COUNTRY_CALLING and rng.random() < 0.7:
-            phone = f"{COUNTRY_CALLING[nationality]} {rng.randint(61, 79)} {rng.randint(100, 999)} {rng.randint(100, 999)}"
+            phone = f"{COUNTRY_CALLING[nationality]} {_between(rng, 61, 79)} {_between(rng, 100, 999)} {_between(rng, 100, 999)}"
         other_names = ""
         if rng.random() < 0.06:
             other_names = member.given_names.replace("é", "e").replace("è", "e")
         search_name, tokens = _folded(member.given_names, member.family_name, other_names)
         rows["person"].append((
             person_id, member.given_names, member.family_name, other_names, search_name, member.sex,
-            day(born), precision, nationality, country, rng.choice(PLACES.get(nationality, [None])),
-            languages, phone, phone_digits_reversed(phone), None, moment_text(moment), moment_text(moment), 1,
+            day(born), precision, nationality, country, _one_of(rng, PLACES.get(nationality, [None])),
+            languages, phone, phone_digits_reversed(phone) if phone else None, None, registered_at, registered_at, 1,
             None,
         ))  # fmt: skip
         rows["person_name_token"].extend((token, person_id) for token in tokens)
@@ -541,10 +804,10 @@ def _case(rng: random.Random, batch: Batch, ids: Ids, household: Household, poin
         if consent and adult and rng.random() < 0.5:
             kind = "passport" if rng.random() < 0.3 else "national_id"
             prefix = (nationality[:2] if kind == "national_id" else "P" + nationality[0])
-            number = f"{prefix}{rng.randint(1000000, 9999999)}"
+            number = f"{prefix}{_between(rng, 1000000, 9999999)}"
             numbers.append(number)
             rows["identity_document"].append((person_id, kind, number, number, country,
-                                              day(registered_on + timedelta(days=rng.randint(-400, 3000)))))  # fmt: skip
+                                              day(registered_on + timedelta(days=_between(rng, -400, 3000)))))  # fmt: skip
         identity = dedupe.Identity(given_names=member.given_names, family_name=member.family_name,
                                    other_names=other_names, sex=member.sex, date_of_birth=born,
                                    dob_precision=precision, nationality=nationality,
@@ -558,15 +821,25 @@ def _case(rng: random.Random, batch: Batch, ids: Ids, household: Household, poin
     ids.case += 1
     path = _Path(rng, moment, now, zone, household, officer, supervisor, country)
     path.walk()
+    # Generated cases are written once, at version 1: every event belongs to that version.
+    events = rows["case_event"]
+    events.append((case_id, registered_at, officer, "registered", None, "registered", None,
+                   _registered_details(point.code, consent), 1))  # fmt: skip
+    last_moved = registered_at
+    for at, actor, from_status, to_status, reason, details in path.events:
+        last_moved = moment_text(at)
+        events.append((case_id, last_moved, actor, "transition", from_status, to_status, reason,
+                       writer.json(details) if details else "{}", 1))  # fmt: skip
     fields = path.fields
     head = household.members[0]
     child_alone = any(code in ("unaccompanied_child", "separated_child") for code in head.vulnerabilities)
+    # Without its case number, which the writing process adds.
     rows["case_file"].append((
-        case_id, case_number, point.id, person_ids[0], nationality, path.status, path.pathway,
-        priority_for(every_vulnerability), officer, 1, None, moment_text(moment), officer,
-        day(registered_on - timedelta(days=rng.randint(0, 3))),
-        rng.choice(["regular", "irregular", "irregular", "unknown"]),
-        rng.choice(["intercepted", "expelled", "self_presented", "self_presented", "referred"]),
+        case_id, point.id, person_ids[0], nationality, path.status, path.pathway,
+        priority_for(every_vulnerability), officer, 1, None, registered_at, officer,
+        day(registered_on - timedelta(days=_between(rng, 0, 3))),
+        _one_of(rng, ["regular", "irregular", "irregular", "unknown"]),
+        _one_of(rng, ["intercepted", "expelled", "self_presented", "self_presented", "referred"]),
         consent, "case_management" if consent else None, day(registered_on) if consent else None, officer,
         ("run" if nationality == "BDI" else "swa") if consent else None,
         fields.get("fear_of_return"), fields.get("fear_of_return_cleared", False),
@@ -582,35 +855,37 @@ def _case(rng: random.Random, batch: Batch, ids: Ids, household: Household, poin
         day(fields.get("arrival_confirmed_on")), fields.get("permit_type"),
         fields.get("application_reference"), day(fields.get("submitted_on")), day(fields.get("decision_on")),
         fields.get("permit_number"), day(fields.get("permit_valid_until")), fields.get("closure_reason"),
-        moment_text(path.moment), moment_text(path.moment), None,
+        last_moved, last_moved, None,
     ))  # fmt: skip
     for person_id, member in zip(person_ids, household.members, strict=True):
         rows["case_member"].append((case_id, person_id, member.relationship))
-    # Generated cases are written once, at version 1: every event belongs to that version.
-    rows["case_event"].append((case_id, moment_text(moment), officer, "registered", None, "registered", None,
-                               writer.json({"border_point": point.code, "consent_given": consent}), 1))  # fmt: skip
-    for at, actor, from_status, to_status, reason, details in path.events:
-        rows["case_event"].append((case_id, moment_text(at), actor, "transition", from_status, to_status, reason,
-                                   writer.json(details), 1))  # fmt: skip
     if rng.random() < 0.3:
         _follow_ups(rng, rows["follow_up"], case_id, moment, path, officer, zone, writer)
     return len(path.events) + 1
 
 
 def _follow_ups(rng: random.Random, rows: list[tuple[Any, ...]], case_id: int, registered: datetime,
-                path: _Path, officer: int, zone: ZoneInfo, writer: BulkWriter) -> None:  # fmt: skip
+                path: _Path, officer: int, zone: ZoneInfo, writer: Formats) -> None:  # fmt: skip
     """One or two tasks set while the case moved; most of those due are done, a few overdue,
     none left open on a closed case."""
     today = path.now.astimezone(zone).date()
-    for _ in range(rng.choice((1, 1, 2))):
+    for _ in range(_one_of(rng, (1, 1, 2))):
         created = registered + (path.moment - registered) * rng.random()
         created_on = created.astimezone(zone).date()
-        due_on = created_on + timedelta(days=rng.randint(2, 30))
+        due_on = created_on + timedelta(days=_between(rng, 2, 30))
         done_on = None
         if path.status == "closed" or (due_on < today and rng.random() < 0.85):
-            done_on = min(today, max(created_on, due_on + timedelta(days=rng.randint(-5, 4))))
-        rows.append((case_id, rng.choice(FOLLOW_UPS), writer.day(due_on), writer.moment(created), officer,
+            done_on = min(today, max(created_on, due_on + timedelta(days=_between(rng, -5, 4))))
+        rows.append((case_id, _one_of(rng, FOLLOW_UPS), writer.day(due_on), writer.moment(created), officer,
                      writer.day(done_on), officer if done_on else None))  # fmt: skip
+
+
+LANGUAGES = {"BDI": '["run", "swa"]', "COD": '["swa", "fra"]'}  # as JSON; '["swa"]' for the others
+
+
+@lru_cache(maxsize=64)
+def _registered_details(border_point: str, consent: bool) -> str:
+    return json.dumps({"border_point": border_point, "consent_given": consent})
 
 
 @lru_cache(maxsize=100_000)
@@ -695,16 +970,16 @@ class _Path:
 
     def refer(self, step: datetime) -> None:
         self.move(step, "referred", self.officer,
-                  reason=self.rng.choice(["Asylum claim: referred to UNHCR.", "Child protection: referred to the social welfare officer.",
+                  reason=_one_of(self.rng, ["Asylum claim: referred to UNHCR.", "Child protection: referred to the social welfare officer.",
                                           "Possible trafficking: referred to the anti-trafficking desk."]))  # fmt: skip
         if self.rng.random() < 0.4:
             self.close("referred", 15, 120)
 
     def voluntary_return(self, step: datetime) -> None:
         rng = self.rng
-        destination = self.country or rng.choice(["BDI", "COD", "RWA"])
+        destination = self.country or _one_of(rng, ["BDI", "COD", "RWA"])
         self.move(step, "return_requested", self.officer, destination_country=destination,
-                  destination_place=rng.choice(PLACES.get(destination, ["(not given)"])))  # fmt: skip
+                  destination_place=_one_of(rng, PLACES.get(destination, ["(not given)"])))  # fmt: skip
         self.fields["return_requested_by_id"] = self.officer
         if rng.random() < 0.05:
             back = self.later(1, 10)
@@ -717,24 +992,24 @@ class _Path:
             return
         details: dict[str, Any] = {}
         if self.child_alone:
-            details = {"bid_decided_on": self.today() - timedelta(days=rng.randint(0, 5)),
+            details = {"bid_decided_on": self.today() - timedelta(days=_between(rng, 0, 5)),
                        "bid_outcome": "return",
-                       "family_assessment_on": self.today() - timedelta(days=rng.randint(0, 10))}  # fmt: skip
+                       "family_assessment_on": self.today() - timedelta(days=_between(rng, 0, 10))}  # fmt: skip
         self.move(step, "return_approved", self.supervisor, **details)
         self.fields.update(return_approved_by_id=self.supervisor, return_approved_on=self.today())
         step = self.later(3, 20)
         if step is None:
             return
         scheduled_on = step.astimezone(self.zone).date()
-        departure = scheduled_on + timedelta(days=rng.randint(0, 3))
+        departure = scheduled_on + timedelta(days=_between(rng, 0, 3))
         self.move(step, "travel_ready", self.officer,
-                  travel_document=f"laissez_passer LP{rng.randint(100000, 999999)}",
-                  departure_date=departure, departure_point=rng.choice(["Manyovu border post", "Kigoma port",
+                  travel_document=f"laissez_passer LP{_between(rng, 100000, 999999)}",
+                  departure_date=departure, departure_point=_one_of(rng, ["Manyovu border post", "Kigoma port",
                                                                         "Rusumo bridge", "Kabanga border post"]),
-                  fit_to_travel_on=departure - timedelta(days=rng.randint(0, min(3, (departure - scheduled_on).days))),
-                  transport_mode=rng.choice(TRANSPORT), escort_required=self.child_alone)  # fmt: skip
+                  fit_to_travel_on=departure - timedelta(days=_between(rng, 0, min(3, (departure - scheduled_on).days))),
+                  transport_mode=_one_of(rng, TRANSPORT), escort_required=self.child_alone)  # fmt: skip
         departed = datetime.combine(departure, datetime.min.time(), self.zone) + timedelta(hours=rng.uniform(6, 12))
-        departed = max(departed, self.moment + timedelta(minutes=rng.randint(20, 90)))
+        departed = max(departed, self.moment + timedelta(minutes=_between(rng, 20, 90)))
         if departed > self.now:
             return
         self.move(departed, "departed", self.officer, departure_date=departure)
@@ -747,7 +1022,7 @@ class _Path:
 
     def regularisation(self, step: datetime) -> None:
         rng = self.rng
-        permit = rng.choice(["residence permit class C", "dependant pass", "work permit class B"])
+        permit = _one_of(rng, ["residence permit class C", "dependant pass", "work permit class B"])
         self.move(step, "regularisation_requested", self.officer, permit_type=permit)
         if rng.random() < 0.05:
             back = self.later(5, 30)
@@ -758,16 +1033,16 @@ class _Path:
         if step is None:
             return
         self.move(step, "application_submitted", self.officer,
-                  application_reference=f"IMM-{step.year}-{rng.randint(10000, 99999)}", submitted_on=self.today())
+                  application_reference=f"IMM-{step.year}-{_between(rng, 10000, 99999)}", submitted_on=self.today())
         step = self.later(30, 150)
         if step is None:
             return
         decided_on = step.astimezone(self.zone).date()
         if rng.random() < 0.78:
-            details: dict[str, Any] = {"permit_type": permit, "permit_number": f"RP{rng.randint(1000000, 9999999)}",
+            details: dict[str, Any] = {"permit_type": permit, "permit_number": f"RP{_between(rng, 1000000, 9999999)}",
                                        "permit_valid_until": decided_on + timedelta(days=730)}  # fmt: skip
             if rng.random() < 0.9:  # the decision date is optional when a permit is recorded
-                details["decision_on"] = max(self.fields["submitted_on"], decided_on - timedelta(days=rng.randint(0, 5)))
+                details["decision_on"] = max(self.fields["submitted_on"], decided_on - timedelta(days=_between(rng, 0, 5)))
             self.move(step, "regularised", self.officer, **details)
             if rng.random() < 0.5:
                 self.close("regularised", 10, 90)
@@ -777,7 +1052,7 @@ class _Path:
             appeal = self.later(5, 30)
             if appeal is not None:
                 self.move(appeal, "application_submitted", self.officer,
-                          application_reference=f"APL-{appeal.year}-{rng.randint(10000, 99999)}",
+                          application_reference=f"APL-{appeal.year}-{_between(rng, 10000, 99999)}",
                           submitted_on=self.today())  # fmt: skip
 
     def close(self, reason: str, low: float, high: float) -> None:

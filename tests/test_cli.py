@@ -211,33 +211,34 @@ def test_a_large_fill_builds_the_indexes_again_after_the_load(app, runner, monke
 def test_a_large_fill_that_fails_keeps_no_half_batch_and_its_indexes(app, monkeypatch):
     from registry import synthetic
     from registry.models import Person
-    from registry.models.bulk import BulkWriter
 
     with app.app_context():
         if db.engine.dialect.name != "sqlite":
             pytest.skip("the indexes are dropped and built again on SQLite only")
-        indexes = "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
-        before = db.session.execute(db.text(indexes)).scalar_one()
+        schema = "SELECT type, name, sql FROM sqlite_master WHERE type IN ('table', 'index', 'trigger') AND name NOT LIKE 'sqlite_stat%'"
+        before = set(map(tuple, db.session.execute(db.text(schema))))
         db.session.commit()
-        writes = []
-        real_write = BulkWriter.write
+        saved = []
+        real_save = synthetic._save_sequences
 
-        def failing_write(self, table, columns, rows):  # type: ignore[no-untyped-def]
-            writes.append(table)
-            if table == "case_file" and writes.count("case_file") == 3:
-                raise RuntimeError("disk full")  # the people of the third batch are written
-            return real_write(self, table, columns, rows)
+        def failing_save(connection, sequences):  # type: ignore[no-untyped-def]
+            saved.append(sequences)
+            if len(saved) == 3:
+                raise RuntimeError("disk full")  # the rows of the third batch are written, not committed
+            return real_save(connection, sequences)
 
         monkeypatch.setattr(synthetic, "REBUILD_INDEXES_FROM", 10)
-        monkeypatch.setattr(BulkWriter, "write", failing_write)
+        monkeypatch.setattr(synthetic, "_save_sequences", failing_save)
         with pytest.raises(RuntimeError, match="disk full"):
-            synthetic.generate(200, ["MNY"], batch_people=20)
+            synthetic.generate(200, ["MNY"], batch_people=20, workers=2)
         db.session.rollback()
-        assert db.session.execute(db.text(indexes)).scalar_one() == before
-        # Whole batches only: the one that failed left nothing behind.
+        # Indexes and triggers built again, no loading table left behind.
+        assert set(map(tuple, db.session.execute(db.text(schema)))) == before
+        # Whole batches only: the one that failed left nothing behind, the others all their rows.
         people = db.session.scalar(db.select(db.func.count()).select_from(Person))
         members = db.session.scalar(db.select(db.func.count()).select_from(db.text("case_member")))
-        assert people == members == 40
+        keys = db.session.scalar(db.text("SELECT count(DISTINCT person_id) FROM person_match_key"))
+        assert people == members == keys == 40
 
 
 def test_generate_continues_the_case_numbers_of_a_registry_in_use(app, runner, officer, register):

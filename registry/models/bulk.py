@@ -16,25 +16,39 @@ from typing import Any
 from sqlalchemy import Connection
 
 
-class BulkWriter:
-    """Rows for one connection's database; `day`, `moment` and `json` format values for it."""
+class Formats:
+    """Values in one database's driver formats: `day`, `moment` and `json`. Needs no connection,
+    so that rows can be made in another process than the one writing them."""
 
     day: Callable[[date | None], Any]
     moment: Callable[[datetime], Any]
     json: Callable[[Any], str]
 
-    def __init__(self, connection: Connection) -> None:
-        self.connection = connection
-        self.dialect = connection.dialect.name
+    def __init__(self, dialect: str) -> None:
+        self.dialect = dialect
         self.json = json.dumps
-        if self.dialect == "sqlite":
+        if dialect == "sqlite":
             self.day = lambda value: value.isoformat() if value is not None else None
-            # SQLAlchemy's own storage format for SQLite: naive UTC, microseconds always written,
-            # so that text comparisons order moments correctly.
-            self.moment = lambda value: value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+            self.moment = _sqlite_moment
         else:
             self.day = lambda value: value
             self.moment = lambda value: value.astimezone(UTC).replace(tzinfo=None)
+
+
+def _sqlite_moment(value: datetime) -> str:
+    """SQLAlchemy's own storage format for SQLite: naive UTC, microseconds always written, so
+    that text comparisons order moments correctly."""
+    if value.tzinfo is not UTC:  # most moments are UTC already: astimezone() is the costly part
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+class BulkWriter(Formats):
+    """Rows for one connection's database, with its formats."""
+
+    def __init__(self, connection: Connection) -> None:
+        super().__init__(connection.dialect.name)
+        self.connection = connection
 
     def write(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
         names = ", ".join(f'"{name}"' for name in columns)
