@@ -76,4 +76,4 @@ check-translations: install translations
 	$(BIN)/python -m pytest -q tests/unit/test_translations.py tests/unit/test_untranslated_strings.py
 
 clean-db:
-	rm -f instance/registry.sqlite3 instance/registry.sqlite3-wal instance/registry.sqlite3-shm
+	rm -f instance/registry.sqlite3 instance/registry.sqlite3-wal instance/registry.sqlite3-shm instance/registry.sqlite3-writers
