@@ -182,42 +182,35 @@ def add_after_reading(obj: object) -> None:
         session.add(obj)
 
 
-def leave_snapshot() -> None:
-    """End the snapshot a request has read in so far (a form checked before it is written): what
-    follows begins a transaction that writes, which on SQLite waits its turn for the write lock.
-    Nothing is written by the snapshot itself; the audit rows it recorded go with what follows."""
-    session = db.session()
-    if not session.info.pop(SNAPSHOT, None):
-        return
-    if session.new or session.dirty or session.deleted:
-        raise RuntimeError("a request read in a snapshot changed data before leaving it")
-    pending: list[AuditEntry] = session.info.pop(PENDING, [])
-    deferred: list[object] = session.info.pop(DEFERRED, [])
-    session.commit()
-    session.add_all(deferred)
-    if pending:
-        session.info[PENDING] = pending
-
-
-def commit_snapshot(session: Session) -> None:
-    """End a transaction that only read, then write what it recorded in a transaction of its own.
+def leave_snapshot(session: Session | None = None) -> None:
+    """End the snapshot a request has read in so far: what follows begins a transaction that
+    writes, which on SQLite waits its turn for the write lock and holds it for a moment.
 
     A read snapshot cannot become a write on SQLite once another writer has committed since it
-    began (SQLITE_BUSY_SNAPSHOT, whatever the busy timeout): its audit rows, and the rows it
-    added with `add_after_reading`, are written in a new transaction instead, which waits its
-    turn for the write lock and holds it for a moment. If that write fails, the page fails with it.
+    began (SQLITE_BUSY_SNAPSHOT, whatever the busy timeout): the audit rows it recorded, and the
+    rows it added with `add_after_reading`, go to the transaction that follows instead. A form
+    checked before it is written calls this before writing; a page that only read, through
+    `commit_snapshot`.
     """
+    session = session or db.session()
+    if not session.info.pop(SNAPSHOT, None):
+        return
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("a page read in a snapshot changed data: remove it from SNAPSHOT_PAGES")
     pending: list[AuditEntry] = session.info.pop(PENDING, [])
     deferred: list[object] = session.info.pop(DEFERRED, [])
-    session.info.pop(SNAPSHOT, None)
     session.commit()
     if pending or deferred:
         session.begin()
         session.add_all(deferred)
         session.info[PENDING] = pending
-        session.commit()
+
+
+def commit_snapshot(session: Session) -> None:
+    """End a transaction that only read, then write what it recorded (see `leave_snapshot`). If
+    that write fails, the page fails with it."""
+    leave_snapshot(session)
+    session.commit()
 
 
 @event.listens_for(Session, "after_soft_rollback")

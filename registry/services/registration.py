@@ -295,16 +295,15 @@ def case_of_submission(submission_id: str | None) -> Case | None:
 def register(
     actor: User, data: RegistrationData, *, today: date, timezone: str, ip_address: str | None
 ) -> Case:
-    """Create the person and their case. A submission already registered returns its case."""
-    return register_with_matches(actor, data, today=today, timezone=timezone, ip_address=ip_address)[0]
+    """Create the person and their case. A submission already registered returns its case.
+
+    In one transaction; the web form checks first and writes after (`check`, then `write`)."""
+    return write(actor, check(actor, data, today=today), today=today, timezone=timezone, ip_address=ip_address)[0]
 
 
-def register_with_matches(
-    actor: User, data: RegistrationData, *, today: date, timezone: str, ip_address: str | None
-) -> tuple[Case, list[duplicates.Candidate]]:
-    """`register`, and the candidates the duplicate check found for the household's people that
-    did not stop it (best first, at most 5): the less likely matches an officer may still open."""
-    return write(actor, check(actor, data, today=today), today=today, timezone=timezone, ip_address=ip_address)
+def _not_your_border_point() -> InvalidDetails:
+    message = N_("Choose one of your border points.")
+    return InvalidDetails(message, fields={"border_point": message})
 
 
 @dataclass
@@ -331,10 +330,7 @@ def check(actor: User, data: RegistrationData, *, today: date) -> Checked:
         raise Forbidden(N_("Only officers and supervisors register people."))
     point = db.session.scalar(select(BorderPoint).where(BorderPoint.code == data.border_point))
     if point is None or not actor.holds(point.id):
-        raise InvalidDetails(
-            N_("Choose one of your border points."),
-            fields={"border_point": N_("Choose one of your border points.")},
-        )
+        raise _not_your_border_point()
     errors = validate(data, today)
     photo: tuple[bytes, str] | None = None
     if data.photo and "photo" not in errors:
@@ -353,15 +349,16 @@ def check(actor: User, data: RegistrationData, *, today: date) -> Checked:
 
 def write(actor: User, checked: Checked, *, today: date, timezone: str,
           ip_address: str | None) -> tuple[Case, list[duplicates.Candidate]]:  # fmt: skip
-    """Write a checked registration. People registered since the check (by other officers, while
-    this one was checked outside the write lock) are checked now; the rest is not done again."""
+    """Write a checked registration; returns the case and the candidates the duplicate check found
+    that did not stop it (best first, at most 5: the less likely matches an officer may still
+    open). People registered since the check (by other officers, while this one was checked
+    outside the write lock) are checked now; the rest is not done again."""
     if checked.existing is not None:
         return checked.existing, []
     data = checked.data
     point = db.session.get(BorderPoint, checked.point_id)
     if point is None:  # removed meanwhile: an administrator's rare act
-        raise InvalidDetails(N_("Choose one of your border points."),
-                             fields={"border_point": N_("Choose one of your border points.")})  # fmt: skip
+        raise _not_your_border_point()
     photo, found, seen = checked.photo, dict(checked.found), list(checked.seen)
     if data.acknowledged_candidates is not None:
         newest = db.session.scalar(select(func.max(Person.id))) or 0
