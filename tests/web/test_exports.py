@@ -267,6 +267,10 @@ def test_the_export_is_byte_for_byte_the_plain_rendering_of_the_registry(app, of
              place_of_origin="\uff1dSUM(A1)", phone="+255 712 345 678", languages=("fra", "kir"),
              vulnerabilities=("single_parent", "disability"),
              documents=(DocumentData("passport", "AB123456", "BDI"), DocumentData("national_id", "-77", "BDI")))
+    # A formula that also needs quoting (its apostrophe goes inside the quotes), and a document
+    # number that needs quoting on its own.
+    register(officer, given_names='=HYPERLINK("x"), y', family_name="Ndayishimiye", other_names="@mention",
+             documents=(DocumentData("passport", 'P"1,2', "BDI"),))
     case = register(officer, given_names="Jean", date_of_birth=None, dob_precision=None)
     today = date.today()
     # Ages about the day of registration: birthdays that day, the day after, on 29 February, and
@@ -284,10 +288,21 @@ def test_the_export_is_byte_for_byte_the_plain_rendering_of_the_registry(app, of
         db.session.commit()
     for name in ("Chantal", "Didier", "Esther"):
         register(officer, given_names=name, consent_given=False)
+    with app.app_context():
+        # The case's own typed text: a formula with a comma and quotes, a line break.
+        db.session.execute(update(Case).where(Case.id == case.id).values(
+            permit_type='@work, "class B"', application_reference="IMM-1\nIMM-2", permit_number="-5"))
+        db.session.commit()
     monkeypatch.setattr(exports, "CASES_PER_BATCH", 2)
+    monkeypatch.setattr(exports, "IDS_PER_STATEMENT", 1)  # members and cases read again one by one
     export = open_export(app, supervisor.id, anonymised=anonymised)
-    assert b"".join(exports.csv_chunks(export)) == reference_csv(app, anonymised)
-    assert export.rows == 9
+    written = b"".join(exports.csv_chunks(export))
+    assert written == reference_csv(app, anonymised)
+    assert export.rows == 10
+    if not anonymised:
+        assert b'"\'=HYPERLINK(""x""), y",Ndayishimiye,\'@mention,' in written
+        assert b',"passport:P""1,2",' in written
+        assert b',"\'@work, ""class B""","IMM-1\nIMM-2",' in written and b",'-5," in written
 
 
 def test_the_rows_counted_are_the_rows_written_while_households_grow(app, officer, register, monkeypatch):
@@ -328,19 +343,40 @@ def test_an_error_while_reading_fails_the_stream_and_gives_the_connection_back(a
     for name in ("A", "B", "C"):
         register(officer, given_names=name)
     monkeypatch.setattr(exports, "CASES_PER_BATCH", 1)
-    members = exports.Export._members
+    read = exports.Export._raw
     calls = []
 
     def failing(self, *args):  # type: ignore[no-untyped-def]
         calls.append(args)
-        if len(calls) == 2:
+        if len(calls) == 4:  # the second case's household
             raise OSError("disk I/O error")
-        return members(self, *args)
+        return read(self, *args)
 
-    monkeypatch.setattr(exports.Export, "_members", failing)
+    monkeypatch.setattr(exports.Export, "_raw", failing)
     export = open_export(app, officer.id)
     chunks = exports.csv_chunks(export)
+    assert b"\r\n" in next(chunks)  # the first case was sent
     with pytest.raises(OSError, match="disk I/O error"):
         for _ in chunks:
             pass
+    assert len(calls) == 4
     assert export.connection.closed
+
+
+@pytest.mark.parametrize("zone", ["Africa/Dar_es_Salaam", "Europe/Paris", "Australia/Adelaide", "Australia/Lord_Howe",
+                                  "America/St_Johns", "UTC"])
+def test_registration_moments_on_the_registry_clock_are_right_around_every_change_of_offset(zone):
+    """The export looks a zone's offset up once an hour: around its changes (on the hour, the
+    half hour, by half an hour), every minute is still converted as astimezone does."""
+    from datetime import UTC, datetime
+
+    local = exports._LocalTime(ZoneInfo(zone))
+    moments = []
+    for start in (datetime(2026, 3, 28, 12), datetime(2026, 4, 4, 12), datetime(2026, 10, 3, 12),
+                  datetime(2026, 10, 24, 12), datetime(2026, 11, 1, 0)):  # fmt: skip
+        moments += [start + timedelta(minutes=7 * step, seconds=step % 60, microseconds=step) for step in range(2000)]
+    for moment in moments:
+        expected = moment.replace(tzinfo=UTC).astimezone(ZoneInfo(zone))
+        wanted = (expected.date(), expected.replace(microsecond=0).isoformat())
+        assert local(moment) == wanted
+        assert local(moment.isoformat(sep=" ")) == wanted  # as SQLite's driver gives it
