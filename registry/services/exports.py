@@ -16,16 +16,14 @@ from __future__ import annotations
 import csv
 import io
 import os
-import queue
 import tempfile
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from functools import lru_cache
 from datetime import UTC, date, datetime, timedelta
 from operator import itemgetter
-from typing import Any, Generic, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, String, case, cast, column, func, literal, or_, select, text, tuple_, type_coerce
@@ -73,7 +71,6 @@ FORMULA_STARTS = frozenset(trigger[0] for trigger in FORMULA_TRIGGERS)
 WORKSHEET_ROWS = 1_048_576
 CASES_PER_BATCH = 2000
 IDS_PER_STATEMENT = 1000
-T = TypeVar("T")
 
 _CASE_COLUMNS = (
     "status", "pathway", "priority", "arrival_date", "entry_type", "circumstances",
@@ -191,23 +188,14 @@ class Export:
     anonymised: bool
     timezone: str
     rows: int
-    # Whether a thread of the export's own reads the next batch of CSV text while this one is
-    # written: on PostgreSQL, whose server then works while Python writes (see `lines`).
-    read_ahead: bool = False
     columns: tuple[str, ...] = field(init=False)
-    _reader: _ReadAhead[Any] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.columns = ANONYMISED_COLUMNS if self.anonymised else COLUMNS
 
     def close(self) -> None:
-        """Stop the reader thread, if one runs, then give the connection back (twice is harmless)."""
-        reader, self._reader = self._reader, None
-        try:
-            if reader is not None:
-                reader.close()
-        finally:
-            self.connection.close()
+        """Give the connection back (twice is harmless)."""
+        self.connection.close()
 
     def records(self) -> Iterator[list[Any]]:
         """The rows, in `columns` order, closing after: text, numbers, None, "yes" or "no", and
@@ -247,63 +235,27 @@ class Export:
         way for speed: the case's columns before the member's are written by csv once per case,
         the columns after and the member's by the database itself, as CSV text (`_Runs`). Python
         then has a few strings to join per row rather than some forty values to fetch and format.
-
-        With `read_ahead`, the next batch is read by a thread of its own while this one is
-        written, so that PostgreSQL's server works while Python does. The thread alone uses the
-        connection until `close()` has stopped it; one batch waits at most, so memory stays flat.
-        Not on SQLite, whose driver holds Python's lock while it turns rows into values: the
-        two threads would take turns (bench/PAGES.md, "CSV export, third round").
         """
         try:
-            batches: Iterator[tuple[list[tuple[int, tuple[Any, ...], str]], dict[int, int], list[Any]]]
-            batches = self._text_batches()
-            if self.read_ahead:
-                batches = self._reader = _ReadAhead(batches)
             pieces: list[str] = []
             # csv's own quoting for the case's columns, into `pieces` (a line a call, no terminator).
             writer = csv.writer(_Appender(pieces), lineterminator="")
-            for parts, days, members in batches:
+            backs = _case_back(self.columns, self.connection.dialect.name)
+            for parts, days, page in self._pages(spreadsheet_safe=True, text=True):
                 writer.writerows(head for _, head, _ in parts)
-                affixes = {case_id: (head + ",", back + "\r\n")
-                           for (case_id, _, back), head in zip(parts, pieces, strict=True)}  # fmt: skip
+                affixes = {}
+                again = []
+                for (case_id, _, back), head in zip(parts, pieces, strict=True):
+                    if back.count(",") != backs.commas or '"' in back or "\n" in back or "\r" in back:
+                        again.append(case_id)  # a comma, a quote or a line break of its own
+                    affixes[case_id] = (head + ",", back + "\r\n")
                 pieces.clear()
-                households = _member_lines(members, days, affixes)
+                for case_id, back in self._again(select(Case.id, *backs.quoted), Case.id, again):
+                    affixes[case_id] = (affixes[case_id][0], back + "\r\n")
+                households = self._member_lines(page, days, affixes)
                 yield "".join([line for case_id, _, _ in parts for line in households.get(case_id, ())])
         finally:
             self.close()
-
-    def _text_batches(self) -> Iterator[tuple[list[tuple[int, tuple[Any, ...], str]], dict[int, int], list[Any]]]:
-        """What `lines` writes, a batch at a time, with all the reading it needs: the cases (as
-        `_pages` gives them with `text`) and their members' rows (`_member_lines`), a value that
-        needs quoting already read again quoted (`_Runs`)."""
-        dialect = self.connection.dialect.name
-        backs, runs = _case_back(self.columns, dialect), _member_runs(self.columns, dialect)
-        members = (
-            select(CaseMember.id, CaseMember.case_id, CaseMember.relationship_to_head, Person.date_of_birth,
-                   cast(Person.languages, String), *runs.plain)
-            .join(Person, Person.id == CaseMember.person_id)
-            # In the order the household was recorded, which the index on case_id gives without
-            # a sort; `_member_lines` puts the principal first.
-            .order_by(CaseMember.case_id, CaseMember.id)
-        )  # fmt: skip
-        for parts, days, page in self._pages(spreadsheet_safe=True, text=True):
-            again = [index for index, (_, _, back) in enumerate(parts) if not _plain(back, backs.commas)]
-            if again:
-                quoted = dict(self._again(select(Case.id, *backs.quoted), Case.id, [parts[index][0] for index in again]))
-                for index in again:
-                    case_id, head, _ = parts[index]
-                    parts[index] = (case_id, head, quoted[case_id])
-            rows = self._raw(members.where(CaseMember.case_id.in_(page)))
-            again = [index for index, row in enumerate(rows) if not _plain(row[5] + row[6] + row[7], runs.commas)]
-            if again:
-                quoted_runs = {member_id: texts for member_id, *texts in self._again(
-                    select(CaseMember.id, *runs.quoted).join(Person, Person.id == CaseMember.person_id),
-                    CaseMember.id, [rows[index][0] for index in again],
-                )}  # fmt: skip
-                for index in again:
-                    row = rows[index]
-                    rows[index] = (*row[:5], *quoted_runs[row[0]])
-            yield parts, days, rows
 
     def _pages(self, spreadsheet_safe: bool, *, text: bool = False) -> Iterator[
             tuple[list[tuple[int, tuple[Any, ...], Any]], dict[int, int], Any]]:  # fmt: skip
@@ -446,98 +398,70 @@ class Export:
             households[case_id] = tuple(household)
         return households
 
+    def _member_lines(self, case_ids: Any, days: dict[int, int],
+                      affixes: dict[int, tuple[str, str]]) -> dict[int, list[str]]:  # fmt: skip
+        """Each case's rows as CSV lines, the principal first: the case's text before (`affixes`),
+        the member's, the case's after.
 
-def _member_lines(rows: list[Any], days: dict[int, int], affixes: dict[int, tuple[str, str]]) -> dict[int, list[str]]:
-    """Each case's rows as CSV lines, the principal first: the case's text before (`affixes`),
-    the member's, the case's after. `rows` are the members' (`Export._text_batches`): the
-    database wrote their columns but two, the age group and the languages, added here."""
-    languages: dict[str | None, str] = {}  # a few lists of languages, repeated
-    oldest, unknown = len(_AGE_GROUP_BY_YEARS) - 1, _csv_quoted(UNKNOWN_AGE)
-    groups = tuple(_csv_quoted(group) for group in _AGE_GROUP_BY_YEARS)
-    households: dict[int, list[str]] = {}
-    household: list[str] = []
-    case_id, day, principals, before, after = None, 0, 0, "", ""
-    for _, row_case, relationship, born, spoken, head, middle, tail in rows:
-        if row_case != case_id:
-            case_id, day, principals = row_case, days[row_case], 0
-            household = households[case_id] = []
-            before, after = affixes[case_id]
-        if spoken not in languages:
-            languages[spoken] = _csv_quoted(" ".join((spoken or "").translate(_JSON_PUNCTUATION).split()))
-        if born is None:
-            group = unknown
-        else:
-            # Full years as figures.age_on counts them: the difference of yyyymmdd numbers.
-            born = (int(born.replace("-", "")) if isinstance(born, str)
-                    else born.year * 10000 + born.month * 100 + born.day)  # fmt: skip
-            years = (day - born) // 10000
-            group = unknown if years < 0 else groups[min(oldest, years)]
-        line = f"{before}{head}{group}{middle}{languages[spoken]}{tail}{after}"
-        if relationship == "head":  # after any principal before it, before the others
-            household.insert(principals, line)
-            principals += 1
-        else:
-            household.append(line)
-    return households
-
-
-def _plain(written: str, commas: int) -> bool:
-    """Whether text of `_Runs.plain` is as csv would write it: no value of it holds a comma (it
-    has only the runs' own), a quote or a line break."""
-    return written.count(",") == commas and '"' not in written and "\n" not in written and "\r" not in written
-
-
-class _ReadAhead(Generic[T]):
-    """The items of a generator, made by a thread of its own while the caller uses the previous
-    one. At most `ahead` items wait; an error in the thread is raised in the caller; `close()`
-    stops the thread (after the item it is making) and waits for it."""
-
-    _END = object()
-
-    def __init__(self, items: Iterator[T], ahead: int = 1) -> None:
-        self._items = items
-        self._queue: queue.Queue[tuple[Any, BaseException | None]] = queue.Queue(maxsize=ahead)
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._make, name="export-reader", daemon=True)
-        self._thread.start()
-
-    def _make(self) -> None:
-        try:
-            for item in self._items:
-                if self._stopping.is_set():
-                    return
-                self._queue.put((item, None))
-            self._queue.put((self._END, None))
-        except BaseException as error:  # noqa: BLE001 - raised again in the caller's thread
-            self._queue.put((self._END, error))
-        finally:
-            close = getattr(self._items, "close", None)
-            if close is not None:
-                close()
-
-    def __iter__(self) -> Iterator[T]:
-        while True:
-            item, error = self._queue.get()
-            if error is not None:
-                raise error
-            if item is self._END:
-                return
-            yield item
-
-    def close(self) -> None:
-        self._stopping.set()
-        while self._thread.is_alive():
-            # Make room for the item being made, so that the thread sees it is stopping.
-            self._drain()
-            self._thread.join(timeout=0.05)
-        self._drain()
-
-    def _drain(self) -> None:
-        try:
-            while True:
-                self._queue.get_nowait()
-        except queue.Empty:
-            pass
+        The database writes the member's columns but two (the age group and the languages, added
+        here) in three runs of text, as `_Runs` describes: plainly, and checked here; the
+        rare member whose text needs quoting is read again, quoted as csv quotes.
+        """
+        runs = _member_runs(self.columns, self.connection.dialect.name)
+        rows = self._raw(
+            select(CaseMember.id, CaseMember.case_id, CaseMember.relationship_to_head, Person.date_of_birth,
+                   cast(Person.languages, String), *runs.plain)
+            .join(Person, Person.id == CaseMember.person_id)
+            .where(CaseMember.case_id.in_(case_ids))
+            # In the order the household was recorded, which the index on case_id gives without
+            # a sort; the principal is put first below.
+            .order_by(CaseMember.case_id, CaseMember.id)
+        )  # fmt: skip
+        languages: dict[str | None, str] = {}  # a few lists of languages, repeated
+        oldest, unknown = len(_AGE_GROUP_BY_YEARS) - 1, _csv_quoted(UNKNOWN_AGE)
+        groups = tuple(_csv_quoted(group) for group in _AGE_GROUP_BY_YEARS)
+        commas = runs.commas
+        households: dict[int, list[Any]] = {}
+        household: list[Any] = []
+        # Members to read again: their place in the household (a list standing for the line),
+        # and what goes around their runs.
+        again: dict[int, tuple[list[Any], list[Any], str, str, str, str]] = {}
+        case_id, day, principals, before, after = None, 0, 0, "", ""
+        for member_id, row_case, relationship, born, spoken, head, middle, tail in rows:
+            if row_case != case_id:
+                case_id, day, principals = row_case, days[row_case], 0
+                household = households[case_id] = []
+                before, after = affixes[case_id]
+            if spoken not in languages:
+                languages[spoken] = _csv_quoted(" ".join((spoken or "").translate(_JSON_PUNCTUATION).split()))
+            if born is None:
+                group = unknown
+            else:
+                # Full years as figures.age_on counts them: the difference of yyyymmdd numbers.
+                born = (int(born.replace("-", "")) if isinstance(born, str)
+                        else born.year * 10000 + born.month * 100 + born.day)  # fmt: skip
+                years = (day - born) // 10000
+                group = unknown if years < 0 else groups[min(oldest, years)]
+            written = head + middle + tail
+            if written.count(",") == commas and '"' not in written and "\n" not in written and "\r" not in written:
+                line: Any = f"{before}{head}{group}{middle}{languages[spoken]}{tail}{after}"
+            else:  # a comma, a quote or a line break of its own
+                line = [member_id]
+                again[member_id] = (household, line, before, group, languages[spoken], after)
+            if relationship == "head":  # after any principal before it, before the others
+                household.insert(principals, line)
+                principals += 1
+            else:
+                household.append(line)
+        if again:
+            for member_id, head, middle, tail in self._again(
+                select(CaseMember.id, *runs.quoted).join(Person, Person.id == CaseMember.person_id),
+                CaseMember.id, sorted(again),
+            ):  # fmt: skip
+                household, stand_in, before, group, spoken_text, after = again[member_id]
+                at = next(index for index, line in enumerate(household) if line is stand_in)
+                household[at] = f"{before}{head}{group}{middle}{spoken_text}{tail}{after}"
+        return households
 
 
 class _Appender:
@@ -767,7 +691,7 @@ def open_export(actor: User, filters: CaseFilters, *, timezone: str, anonymised:
         connection.close()
         raise
     return Export(connection=connection, query=query, anonymised=anonymised, timezone=timezone,
-                  rows=rows, read_ahead=db.engine.dialect.name == "postgresql")  # fmt: skip
+                  rows=rows)  # fmt: skip
 
 
 def csv_chunks(export: Export) -> Iterator[bytes]:

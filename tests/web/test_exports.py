@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
@@ -224,26 +220,10 @@ def test_the_xlsx_cap_is_configured_and_never_beyond_a_worksheet():
     assert Settings.from_environment({"REGISTRY_XLSX_MAX_ROWS": "2500"}).XLSX_MAX_ROWS == 2500
 
 
-def open_export(app, user: int, *, anonymised: bool = False,
-                read_ahead: bool | None = None) -> exports.Export:  # type: ignore[no-untyped-def]
+def open_export(app, user: int, *, anonymised: bool = False) -> exports.Export:  # type: ignore[no-untyped-def]
     with app.app_context():
-        export = exports.open_export(db.session.get(User, user), CaseFilters(), timezone=TIMEZONE,
-                                     anonymised=anonymised)  # fmt: skip
-    if read_ahead is not None:  # otherwise as on the database of the run (on PostgreSQL only)
-        export.read_ahead = read_ahead
-    return export
-
-
-def readers() -> list[threading.Thread]:
-    return [thread for thread in threading.enumerate() if thread.name == "export-reader"]
-
-
-@contextmanager
-def within(seconds: float) -> Iterator[None]:
-    """Fails if the block takes longer (a reader thread that would hang the stream)."""
-    started = time.monotonic()
-    yield
-    assert time.monotonic() - started < seconds
+        return exports.open_export(db.session.get(User, user), CaseFilters(), timezone=TIMEZONE,
+                                   anonymised=anonymised)  # fmt: skip
 
 
 def reference_csv(app, anonymised: bool) -> bytes:  # type: ignore[no-untyped-def]
@@ -280,9 +260,9 @@ def reference_csv(app, anonymised: bool) -> bytes:  # type: ignore[no-untyped-de
     return buffer.getvalue().encode("utf-8")
 
 
-@pytest.mark.parametrize("anonymised, read_ahead", [(False, False), (True, False), (False, True), (True, True)])
+@pytest.mark.parametrize("anonymised", [False, True])
 def test_the_export_is_byte_for_byte_the_plain_rendering_of_the_registry(app, officer, supervisor, register,
-                                                                        monkeypatch, anonymised, read_ahead):  # fmt: skip
+                                                                        monkeypatch, anonymised):  # fmt: skip
     register(officer, given_names='Marie, "Mado"', family_name="=cmd|' /C calc'!A0", other_names="Line\nbreak",
              place_of_origin="\uff1dSUM(A1)", phone="+255 712 345 678", languages=("fra", "kir"),
              vulnerabilities=("single_parent", "disability"),
@@ -315,7 +295,7 @@ def test_the_export_is_byte_for_byte_the_plain_rendering_of_the_registry(app, of
         db.session.commit()
     monkeypatch.setattr(exports, "CASES_PER_BATCH", 2)
     monkeypatch.setattr(exports, "IDS_PER_STATEMENT", 1)  # members and cases read again one by one
-    export = open_export(app, supervisor.id, anonymised=anonymised, read_ahead=read_ahead)
+    export = open_export(app, supervisor.id, anonymised=anonymised)
     written = b"".join(exports.csv_chunks(export))
     assert written == reference_csv(app, anonymised)
     assert export.rows == 10
@@ -325,14 +305,12 @@ def test_the_export_is_byte_for_byte_the_plain_rendering_of_the_registry(app, of
         assert b',"\'@work, ""class B""","IMM-1\nIMM-2",' in written and b",'-5," in written
 
 
-@pytest.mark.parametrize("read_ahead", [False, True])
-def test_the_rows_counted_are_the_rows_written_while_households_grow(app, officer, register, monkeypatch,
-                                                                     read_ahead):  # fmt: skip
+def test_the_rows_counted_are_the_rows_written_while_households_grow(app, officer, register, monkeypatch):
     cases = [register(officer, given_names=name) for name in ("A", "B", "C", "D", "E", "F")]
     monkeypatch.setattr(exports, "CASES_PER_BATCH", 1)
-    export = open_export(app, officer.id, read_ahead=read_ahead)
+    export = open_export(app, officer.id)
     chunks = exports.csv_chunks(export)
-    first = next(chunks)  # the newest case; the others are read after (or during) the changes below
+    first = next(chunks)  # the newest case; the others are read after the changes below
     add_child(app, cases[0], "Keza", date(2020, 1, 1))  # the oldest case: written last
     register(officer, given_names="G")
     rows = list(csv.DictReader(io.StringIO((first + b"".join(chunks)).decode().removeprefix("\ufeff"))))
@@ -340,10 +318,7 @@ def test_the_rows_counted_are_the_rows_written_while_households_grow(app, office
     assert [row["given_names"] for row in rows] == ["F", "E", "D", "C", "B", "A"]
 
 
-@pytest.mark.parametrize("read_ahead", [False, True])
-def test_a_client_leaving_mid_stream_stops_the_reader_and_gives_the_connection_back(app, logged_in, officer,
-                                                                                     register, monkeypatch,
-                                                                                     read_ahead):  # fmt: skip
+def test_a_client_leaving_mid_stream_gives_the_connection_back(app, logged_in, officer, register, monkeypatch):
     for name in ("A", "B", "C", "D", "E", "F"):
         register(officer, given_names=name)
     monkeypatch.setattr(exports, "CASES_PER_BATCH", 1)
@@ -351,7 +326,6 @@ def test_a_client_leaving_mid_stream_stops_the_reader_and_gives_the_connection_b
 
     def open_export(*args, **kwargs):  # type: ignore[no-untyped-def]
         opened.append(export := real_open_export(*args, **kwargs))
-        export.read_ahead = read_ahead
         return export
 
     real_open_export = exports.open_export
@@ -360,16 +334,12 @@ def test_a_client_leaving_mid_stream_stops_the_reader_and_gives_the_connection_b
     assert b"\r\n" in next(iter(response.response))
     [export] = opened
     assert not export.connection.closed
-    assert bool(readers()) is read_ahead  # reading the next cases meanwhile
-    with within(10):
-        response.close()
+    response.close()
     assert export.connection.closed
-    assert readers() == []
 
 
-@pytest.mark.parametrize("read_ahead", [False, True])
 def test_an_error_while_reading_fails_the_stream_and_gives_the_connection_back(app, officer, register,
-                                                                              monkeypatch, read_ahead):  # fmt: skip
+                                                                              monkeypatch):  # fmt: skip
     for name in ("A", "B", "C"):
         register(officer, given_names=name)
     monkeypatch.setattr(exports, "CASES_PER_BATCH", 1)
@@ -383,15 +353,14 @@ def test_an_error_while_reading_fails_the_stream_and_gives_the_connection_back(a
         return read(self, *args)
 
     monkeypatch.setattr(exports.Export, "_raw", failing)
-    export = open_export(app, officer.id, read_ahead=read_ahead)
+    export = open_export(app, officer.id)
     chunks = exports.csv_chunks(export)
     assert b"\r\n" in next(chunks)  # the first case was sent
-    with within(10), pytest.raises(OSError, match="disk I/O error"):
+    with pytest.raises(OSError, match="disk I/O error"):
         for _ in chunks:
             pass
     assert len(calls) == 4
     assert export.connection.closed
-    assert readers() == []
 
 
 @pytest.mark.parametrize("zone", ["Africa/Dar_es_Salaam", "Europe/Paris", "Australia/Adelaide", "Australia/Lord_Howe",
