@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 from functools import cached_property
+from typing import ClassVar
 
 import flask_wtf
 import wtforms
@@ -173,8 +174,8 @@ class CachedOptionsSelect(widgets.Select):
     SharedChoices keep their own. The <select> tag's attributes are kept too, by their values.
     """
 
-    _cache: dict[tuple[object, ...], str] = {}
-    _tags: dict[tuple[object, ...], str] = {}
+    _cache: ClassVar[dict[tuple[object, ...], str]] = {}
+    _tags: ClassVar[dict[tuple[object, ...], str]] = {}
     _CACHE_SIZE = 512
 
     def __call__(self, field: Field, **kwargs: object) -> Markup:
