@@ -19,7 +19,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import String, and_, cast, event, func, insert, inspect, or_, select, update
+from sqlalchemy import (
+    Connection,
+    String,
+    and_,
+    cast,
+    event,
+    func,
+    insert,
+    inspect,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, SessionTransaction
 
 from registry.domain.names import fold
@@ -132,10 +144,9 @@ def row_hash(entry: Any, seq: int, prev_hash: str) -> str:
     return hashlib.sha256(canonical(entry, seq, prev_hash)).hexdigest()
 
 
-def _lock_head(session: Session) -> tuple[int, str]:
+def _lock_head(connection: Connection) -> tuple[int, str]:
     """The chain's last (seq, hash), its row locked until the commit. Read as a plain row on the
     transaction's connection, not an object: every request that records a row passes here."""
-    connection = session.connection()
     locked = (select(AuditChainHead.last_seq, AuditChainHead.last_hash)
               .where(AuditChainHead.id == 1).with_for_update())  # fmt: skip
     head = connection.execute(locked).one_or_none()
@@ -159,7 +170,8 @@ def _chain_pending_entries(session: Session) -> None:
     # Everything else is written first: the head's lock is the last one this transaction takes,
     # so two transactions never wait for each other's locks in opposite orders.
     session.flush()
-    seq, previous = _lock_head(session)
+    connection = session.connection()
+    seq, previous = _lock_head(connection)
     rows = []
     for entry in pending:
         seq += 1
@@ -169,7 +181,6 @@ def _chain_pending_entries(session: Session) -> None:
     # Written as plain rows on the transaction's connection, not through the ORM's unit of work:
     # every page records at least one, and the ORM's flush of it cost as much as the page's
     # two queries. The ORM never sees these rows as objects, so it cannot change them either.
-    connection = session.connection()
     connection.execute(insert(AuditEntry.__table__), rows)
     connection.execute(update(AuditChainHead.__table__).where(AuditChainHead.__table__.c.id == 1)
                        .values(last_seq=seq, last_hash=previous))  # fmt: skip
