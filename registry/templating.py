@@ -83,7 +83,7 @@ def show_number(value: int | float | None) -> str:
 
 
 def label_of(kind: str, code: str | None) -> str:
-    return _label(current_language(), kind, code) if code else ""
+    return _label(str(get_locale()), kind, code) if code else ""
 
 
 # Labels already translated, by language: a list shows a few labels hundreds of times.
@@ -91,7 +91,8 @@ _LABELS: dict[tuple[str, str, str], str] = {}
 
 
 def _label(language: str, kind: str, code: str) -> str:
-    """A code's label in `language`, which must be the current one (gettext speaks it)."""
+    """A code's label in `language`, which must be the current locale's name ("None" outside a
+    request, where gettext translates nothing): gettext speaks it."""
     found = _LABELS.get((language, kind, code))
     if found is None:
         if len(_LABELS) >= 4096:  # codes come from the data: never let them grow without end
@@ -121,7 +122,7 @@ def show_date(value: date | None) -> str:
         return ""
     if isinstance(value, datetime):  # the day it was where the reader is
         value = to_user_timezone(value).date()
-    return _formatted_date(current_language(), value)
+    return _formatted_date(str(get_locale()), value)
 
 
 # Days already written out, by language: a list shows the same few days many times.
@@ -129,7 +130,7 @@ _DATES: dict[tuple[str, date], str] = {}
 
 
 def _formatted_date(language: str, value: date) -> str:
-    """A day as `language`, which must be the current one, writes it."""
+    """A day as `language`, which must be the current locale's name, writes it."""
     found = _DATES.get((language, value))
     if found is None:
         if len(_DATES) >= 4096:
@@ -142,19 +143,21 @@ class Reader:
     """The reader of the page being rendered: their language, catalogue and time zone, found once.
 
     Flask-Babel finds the language again on every call (three look-ups of Flask's context
-    objects); a list page shows some 150 labels, names of countries, dates and sentences, and
-    those look-ups were a tenth of its time. A Reader is made for each page rendered (see
+    objects); a list page shows some 200 labels, names of countries, dates and sentences, and
+    those look-ups were a tenth of its Python calls. A Reader is made for each page rendered (see
     init_app), so it speaks the language in force then, force_locale() included, and gives the
     same strings as label_of(), country_of(), show_date() and gettext().
     """
 
     def __init__(self) -> None:
-        self.language = current_language()
+        locale = get_locale()
+        self.language = str(locale or "en")
+        self._locale_name = str(locale)  # what label_of() and show_date() keep their strings by
         self.catalogue = get_translations()
         self.zone = get_timezone()
 
     def label_of(self, kind: str, code: str | None) -> str:
-        return _label(self.language, kind, code) if code else ""
+        return _label(self._locale_name, kind, code) if code else ""
 
     def country_of(self, code: str | None) -> str:
         return _country(self.language, code)
@@ -165,7 +168,7 @@ class Reader:
         if isinstance(value, datetime):  # as to_user_timezone() does
             aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
             value = self.zone.normalize(aware.astimezone(self.zone)).date()
-        return _formatted_date(self.language, value)
+        return _formatted_date(self._locale_name, value)
 
 
 def _reader(context: Context) -> Reader | None:
