@@ -125,6 +125,7 @@ def serve(url: str, port: int, workers: int | None) -> subprocess.Popen[bytes]:
            "REGISTRY_LOGIN_FAILURES_PER_ADDRESS": "100000"}  # fmt: skip
     if workers:
         env["WEB_CONCURRENCY"] = str(workers)
+    OUT.mkdir(exist_ok=True)  # not made yet when the database is given (--database-url)
     log = (OUT / "load-gunicorn.log").open("ab")
     server = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
         [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "-b", f"127.0.0.1:{port}",

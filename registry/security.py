@@ -22,6 +22,7 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, Se
 from flask_babel import gettext
 from flask_login import current_user, logout_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import ClientDisconnected
 
 from registry import access
@@ -49,7 +50,11 @@ def load_user(user_id: str) -> User | None:
     account_id, _, nonce = user_id.partition(":")
     if not account_id.isdigit() or not nonce:
         return None
-    user = db.session.scalar(select(User).where(User.id == int(account_id)))
+    # The account and its border points in one statement (the relationship alone would ask a
+    # second question): every request but the public ones starts here.
+    user = db.session.scalars(
+        select(User).where(User.id == int(account_id)).options(joinedload(User.border_points))
+    ).unique().one_or_none()
     if user is None or not user.active or user.session_nonce != nonce:
         return None
     return user

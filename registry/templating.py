@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -14,11 +14,14 @@ from flask_babel import (
     format_datetime,
     format_decimal,
     get_locale,
+    get_timezone,
     get_translations,
     gettext,
     to_user_timezone,
 )
 from flask_login import current_user
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from registry.domain import labels, reference
 
@@ -80,19 +83,32 @@ def show_number(value: int | float | None) -> str:
 
 
 def label_of(kind: str, code: str | None) -> str:
-    return _label(get_locale(), kind, code) if code else ""
+    return _label(str(get_locale()), kind, code) if code else ""
 
 
-@lru_cache(maxsize=4096)
-def _label(locale: Locale | None, kind: str, code: str) -> str:
-    """A code's label in `locale`, the current one: a list shows a few labels hundreds of times."""
-    return gettext(labels.label(kind, code))
+# Labels already translated, by language: a list shows a few labels hundreds of times.
+_LABELS: dict[tuple[str, str, str], str] = {}
+
+
+def _label(language: str, kind: str, code: str) -> str:
+    """A code's label in `language`, which must be the current locale's name ("None" outside a
+    request, where gettext translates nothing): gettext speaks it."""
+    found = _LABELS.get((language, kind, code))
+    if found is None:
+        if len(_LABELS) >= 4096:  # codes come from the data: never let them grow without end
+            _LABELS.clear()
+        found = _LABELS[language, kind, code] = gettext(labels.label(kind, code))
+    return found
 
 
 def country_of(code: str | None) -> str:
+    return _country(current_language(), code)
+
+
+def _country(language: str, code: str | None) -> str:
     if code in reference.SPECIAL_NATIONALITIES:
         return gettext(reference.SPECIAL_NATIONALITIES[code])
-    return reference.country_name(code, current_language())
+    return reference.country_name(code, language)
 
 
 def language_of(code: str | None) -> str:
@@ -106,13 +122,72 @@ def show_date(value: date | None) -> str:
         return ""
     if isinstance(value, datetime):  # the day it was where the reader is
         value = to_user_timezone(value).date()
-    return _formatted_date(get_locale(), value)
+    return _formatted_date(str(get_locale()), value)
 
 
-@lru_cache(maxsize=4096)
-def _formatted_date(locale: Locale | None, value: date) -> str:
-    """A day as `locale`, the current one, writes it: a list shows the same few days many times."""
-    return format_date(value, "medium")
+# Days already written out, by language: a list shows the same few days many times.
+_DATES: dict[tuple[str, date], str] = {}
+
+
+def _formatted_date(language: str, value: date) -> str:
+    """A day as `language`, which must be the current locale's name, writes it."""
+    found = _DATES.get((language, value))
+    if found is None:
+        if len(_DATES) >= 4096:
+            _DATES.clear()
+        found = _DATES[language, value] = format_date(value, "medium")
+    return found
+
+
+class Reader:
+    """The reader of the page being rendered: their language, catalogue and time zone, found once.
+
+    Flask-Babel finds the language again on every call (three look-ups of Flask's context
+    objects); a list page shows some 200 labels, names of countries, dates and sentences, and
+    those look-ups were a tenth of its Python calls. A Reader is made for each page rendered (see
+    init_app), so it speaks the language in force then, force_locale() included, and gives the
+    same strings as label_of(), country_of(), show_date() and gettext().
+    """
+
+    def __init__(self) -> None:
+        locale = get_locale()
+        self.language = str(locale or "en")
+        self._locale_name = str(locale)  # what label_of() and show_date() keep their strings by
+        self.catalogue = get_translations()
+        self.zone = get_timezone()
+
+    def label_of(self, kind: str, code: str | None) -> str:
+        return _label(self._locale_name, kind, code) if code else ""
+
+    def country_of(self, code: str | None) -> str:
+        return _country(self.language, code)
+
+    def show_date(self, value: date | None) -> str:
+        if not value:
+            return ""
+        if isinstance(value, datetime):  # as to_user_timezone() does
+            aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+            value = self.zone.normalize(aware.astimezone(self.zone)).date()
+        return _formatted_date(self._locale_name, value)
+
+
+def _reader(context: Context) -> Reader | None:
+    """The page's reader; None in a macro imported without the page's context (it sees only
+    its own module's names), which then finds the language as label_of() and the others do."""
+    found = context.get("reader")
+    return found if isinstance(found, Reader) else None
+
+
+@pass_context
+def _show_date(context: Context, value: date | None) -> str:
+    reader = _reader(context)
+    return reader.show_date(value) if reader is not None else show_date(value)
+
+
+@pass_context
+def _country_of(context: Context, code: str | None) -> str:
+    reader = _reader(context)
+    return reader.country_of(code) if reader is not None else country_of(code)
 
 
 def show_birth_date(value: date | None, precision: str | None) -> str:
@@ -129,6 +204,12 @@ def show_datetime(value: datetime | None) -> str:
 
 
 def init_app(app: Flask) -> None:
+    @app.context_processor
+    def _page_reader() -> dict[str, object]:
+        reader = Reader()
+        # The page's own label_of() and country_of() shadow the global ones below.
+        return {"reader": reader, "label_of": reader.label_of, "country_of": reader.country_of}
+
     app.jinja_env.globals.update(
         label_of=label_of,
         country_of=country_of,
@@ -140,30 +221,26 @@ def init_app(app: Flask) -> None:
         show_birth_date=show_birth_date,
     )
     app.jinja_env.filters.update(
-        show_date=show_date, show_datetime=show_datetime, show_number=show_number,
-        language_of=language_of, country_of=country_of,
+        show_date=_show_date, show_datetime=show_datetime, show_number=show_number,
+        language_of=language_of, country_of=_country_of,
     )  # fmt: skip
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     _install_catalogue_lookups(app)
 
 
 def _install_catalogue_lookups(app: Flask) -> None:
-    """The templates' _() and ngettext() as Flask-Babel's, with each language's catalogue found
-    once: Flask-Babel looks it up again on every call (three context look-ups), and a page of
-    cases calls _() some sixty times."""
-    catalogues: dict[Locale | None, NullTranslations] = {}
+    """The templates' _() and ngettext() as Flask-Babel's, with the catalogue found once per page
+    (the page's Reader): Flask-Babel looks it up again on every call (three context look-ups),
+    and a page of cases calls _() some sixty times."""
 
-    def catalogue() -> NullTranslations:
-        locale = get_locale()  # force_locale() included
-        found = catalogues.get(locale)
-        if found is None:
-            found = catalogues[locale] = get_translations()
-        return found
+    def catalogue(context: Context) -> NullTranslations:
+        reader = _reader(context)
+        return reader.catalogue if reader is not None else get_translations()
 
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext=lambda s: catalogue().ugettext(s),
-        ngettext=lambda s, p, n: catalogue().ungettext(s, p, n),
-        pgettext=lambda c, s: catalogue().upgettext(c, s),
-        npgettext=lambda c, s, p, n: catalogue().unpgettext(c, s, p, n),
+        gettext=pass_context(lambda context, s: catalogue(context).ugettext(s)),
+        ngettext=pass_context(lambda context, s, p, n: catalogue(context).ungettext(s, p, n)),
+        pgettext=pass_context(lambda context, c, s: catalogue(context).upgettext(c, s)),
+        npgettext=pass_context(lambda context, c, s, p, n: catalogue(context).unpgettext(c, s, p, n)),
         newstyle=True,
     )

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from functools import cached_property
+from typing import ClassVar
 
 import flask_wtf
 import wtforms
 from flask_babel import get_translations, lazy_ngettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from wtforms import Field, SelectMultipleField, ValidationError, widgets
+from wtforms import Field, SelectField, SelectMultipleField, ValidationError, widgets
 from wtforms.fields.choices import SelectChoice
 
 from registry.domain.i18n import N_
@@ -118,40 +120,90 @@ def options(pairs: Iterable[tuple[str, str]], optgroup: str | None = None) -> li
     return [SelectChoice(value, label, optgroup=optgroup) for value, label in pairs]
 
 
+class SharedChoices(tuple[SelectChoice, ...]):
+    """Choices built once and shown to every request in the same language (statuses, countries).
+
+    A tuple, so that no request changes them for the others; what showing and checking them
+    needs (their <option>s, the set of their values) is worked out once, on first use.
+    """
+
+    @cached_property
+    def values(self) -> frozenset[str]:
+        return frozenset(choice.value for choice in self)
+
+    @cached_property
+    def options_html(self) -> str:
+        return _options_html(self)
+
+
+def _options_html(choices: Iterable[SelectChoice]) -> str:
+    groups: dict[str | None, list[str]] = {}
+    for choice in choices:
+        groups.setdefault(choice.optgroup, []).append(
+            f'<option value="{escape(choice.value)}">{escape(choice.label)}</option>'
+        )
+    parts = []
+    for group, items in groups.items():
+        if group is None:
+            parts.extend(items)
+        else:
+            parts.append(f'<optgroup label="{escape(group)}">{"".join(items)}</optgroup>')
+    return "".join(parts)
+
+
+class ChoiceField(SelectField):
+    """A select of plain string values. Given SharedChoices, a value is checked by one look-up in
+    their set of values, where WTForms builds an object for each of the (250) choices."""
+
+    def pre_validate(self, form: wtforms.Form) -> None:
+        choices = self.choices
+        if not isinstance(choices, SharedChoices) or self.process_errors or not self.validate_choice:
+            super().pre_validate(form)
+            return
+        if self.data not in choices.values:
+            raise ValidationError(self.invalid_choice_message or self.gettext("Not a valid choice."))
+
+
 class CachedOptionsSelect(widgets.Select):
     """A <select> whose options are rendered once for each list of choices.
 
     WTForms builds each <option> through several layers of escaping; with three country lists
     on the registration form that took most of the page's time, and the case list's eight
     filters a fifth of the list's. The options are kept by their values and labels, so two
-    users' different lists (their border points, their colleagues) never share a rendering.
+    users' different lists (their border points, their colleagues) never share a rendering;
+    SharedChoices keep their own. The <select> tag's attributes are kept too, by their values.
     """
 
-    _cache: dict[tuple[object, ...], str] = {}
+    _cache: ClassVar[dict[tuple[object, ...], str]] = {}
+    _tags: ClassVar[dict[tuple[object, ...], str]] = {}
     _CACHE_SIZE = 512
 
     def __call__(self, field: Field, **kwargs: object) -> Markup:
         kwargs.setdefault("id", field.id)
-        key = tuple((c.value, str(c.label), c.optgroup) for c in field.choices)
-        options_html = self._cache.get(key)
-        if options_html is None:
-            if len(self._cache) >= self._CACHE_SIZE:  # lists of colleagues change over the years
-                self._cache.clear()
-            groups: dict[str | None, list[str]] = {}
-            for choice in field.choices:
-                groups.setdefault(choice.optgroup, []).append(
-                    f'<option value="{escape(choice.value)}">{escape(choice.label)}</option>'
-                )
-            parts = []
-            for group, items in groups.items():
-                if group is None:
-                    parts.extend(items)
-                else:
-                    parts.append(f'<optgroup label="{escape(group)}">{"".join(items)}</optgroup>')
-            options_html = "".join(parts)
-            self._cache[key] = options_html
+        choices = field.choices
+        if isinstance(choices, SharedChoices):
+            options_html = choices.options_html
+        else:
+            key = tuple((c.value, str(c.label), c.optgroup) for c in choices)
+            options_html = self._cache.get(key)
+            if options_html is None:
+                if len(self._cache) >= self._CACHE_SIZE:  # lists of colleagues change over the years
+                    self._cache.clear()
+                options_html = self._cache[key] = _options_html(choices)
         selected = field.data if isinstance(field.data, str) else ""
         if selected:
             needle = f'<option value="{escape(selected)}">'
             options_html = options_html.replace(needle, needle[:-1] + " selected>", 1)
-        return Markup(f"<select {widgets.html_params(name=field.name, **kwargs)}>{options_html}</select>")
+        return Markup(f"{self._tag(field.name, kwargs)}{options_html}</select>")
+
+    def _tag(self, name: str, attributes: dict[str, object]) -> str:
+        key = (name, *sorted(attributes.items()))
+        try:
+            tag = self._tags.get(key)
+        except TypeError:  # an attribute whose value cannot be a key: built each time
+            return f"<select {widgets.html_params(name=name, **attributes)}>"
+        if tag is None:
+            if len(self._tags) >= self._CACHE_SIZE:
+                self._tags.clear()
+            tag = self._tags[key] = f"<select {widgets.html_params(name=name, **attributes)}>"
+        return tag

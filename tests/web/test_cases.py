@@ -434,3 +434,51 @@ def test_list_view_is_audited_with_its_filters_but_not_the_words_searched(app, l
         entry = db.session.scalars(db.select(AuditEntry).filter_by(action="case_list")).one()
     assert entry.details["status"] == "registered" and entry.details["searched"] is True
     assert "Ndayishimiye" not in str(entry.details)
+
+
+def test_the_list_reads_only_what_it_shows_and_refuses_to_read_more_row_by_row(app, officer, register):
+    """The list's cases carry what the page shows; reading anything else would be a query a row."""
+    from sqlalchemy.exc import InvalidRequestError
+
+    from registry.models import User
+    from registry.services import cases as case_service
+
+    register(officer, given_names="Aline", family_name="Ndayishimiye", nationality="BDI")
+    with app.app_context():
+        actor = db.session.get(User, officer.id)
+        page = case_service.list_cases(actor, case_service.CaseFilters(), timezone="Africa/Dar_es_Salaam",
+                                       per_page=25, count_limit=1000, shown=case_service.LIST_COLUMNS)  # fmt: skip
+        case = page.cases[0]
+        assert (case.status, case.priority, case.principal.full_name, case.principal.sex,
+                case.principal.nationality) == ("registered", "normal", "Aline Ndayishimiye", "female", "BDI")  # fmt: skip
+        for read_more in (lambda: case.pathway, lambda: case.border_point, lambda: case.principal.phone):
+            with pytest.raises(InvalidRequestError):
+                read_more()
+
+
+def test_the_list_shows_the_cases_in_the_readers_language(app, browser, officer, register):
+    register(officer, sex="female", nationality="XXA")
+    browser.login("officer.mny")
+    page = browser.get("/cases", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "<td>Féminin</td>" in page and "<td>Apatride</td>" in page
+    assert "<td>Enregistré</td>" in page and "<td>Normale</td>" in page
+    assert 'aria-label="Imprimer la fiche du dossier ' in page and ">Dossiers<" in page
+    assert '<option value="screening">En évaluation</option>' in page
+
+
+def test_a_filter_value_outside_the_choices_is_refused_beside_its_field(logged_in, officer, register):
+    register(officer)
+    page = logged_in.get("/cases", query_string={"nationality": "ZZZ", "sort": "sideways"}).get_data(as_text=True)
+    assert page.count("Not a valid choice.") == 2
+    assert ('<select aria-describedby="nationality-error" aria-invalid="true" '
+            'class="form-select is-invalid" id="nationality" name="nationality">') in page
+    assert '<select class="form-select" id="status" name="status">' in page
+
+
+def test_a_chosen_filter_is_selected_on_its_own_page_only(logged_in, officer, register):
+    """The options are rendered once for everyone: the choice of one page must not stay in them."""
+    register(officer)
+    chosen = logged_in.get("/cases", query_string={"nationality": "BDI"}).get_data(as_text=True)
+    assert '<option value="BDI" selected>' in chosen
+    plain = logged_in.get("/cases").get_data(as_text=True)
+    assert '<option value="BDI">' in plain and " selected>" not in plain

@@ -377,3 +377,37 @@ def test_names_take_their_own_direction_on_any_page(logged_in, officer, register
                      r'<input[^>]*name="given_names"[^>]*dir="auto"', form)
     page = logged_in.get(f"/cases/{case.case_number}").get_data(as_text=True)
     assert "· <bdi>محمد Hassan</bdi></h1>" in page
+
+
+def test_a_pages_reader_says_what_the_template_helpers_say_in_each_language(app):
+    """Templates find the language once per page (templating.Reader): the same words as
+    label_of(), country_of(), show_date() and gettext(), force_locale() included."""
+    from datetime import UTC, datetime
+
+    from flask import render_template_string
+    from flask_babel import gettext
+
+    from registry.templating import Reader, country_of, label_of, show_date
+
+    late_evening = datetime(2026, 3, 1, 22, 30, tzinfo=UTC)  # already 2 March in Dar es Salaam
+    with app.test_request_context():
+        for language in ("en", "fr", "sw"):
+            with force_locale(language):
+                reader = Reader()
+                assert reader.label_of("status", "registered") == label_of("status", "registered")
+                assert reader.country_of("BDI") == country_of("BDI")
+                assert reader.country_of("XXA") == country_of("XXA") == gettext("Stateless")
+                assert reader.show_date(late_evening) == show_date(late_evening)
+                assert reader.show_date(late_evening.replace(tzinfo=None)) == show_date(late_evening)
+                page = render_template_string(
+                    "{{ _('Cases') }}|{{ label_of('sex', 'female') }}|{{ 'TZA'|country_of }}|"
+                    "{{ moment|show_date }}|{{ reader.language }}", moment=late_evening)
+                assert page == "|".join([gettext("Cases"), label_of("sex", "female"), country_of("TZA"),
+                                         show_date(late_evening), language])  # fmt: skip
+        with force_locale("fr"):
+            assert "2 mars 2026" in show_date(late_evening)
+            # A macro imported without the page's context has no reader: it finds the language itself.
+            macro = render_template_string(
+                "{% from '_macros.html' import form_errors %}{{ form_errors(form) }}",
+                form={"csrf_token": type("Token", (), {"errors": ["expired"]})()})
+            assert "Le jeton de sécurité de votre session avait expiré" in macro

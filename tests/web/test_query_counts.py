@@ -106,3 +106,23 @@ def test_the_case_page_asks_as_many_questions_for_a_long_history_as_for_a_short_
     page = browser.get(f"/cases/{long.case_number}").get_data(as_text=True)
     assert "Visit 7" in page and "Task 7" in page
     assert many == few
+
+
+def reads(app, browser, url: str) -> list[str]:  # type: ignore[no-untyped-def]
+    browser.get(url)
+    with counting(app) as statements:
+        assert browser.get(url).status_code == 200
+    return [statement for statement in statements
+            if statement.lstrip().upper().startswith(("SELECT", "WITH"))]  # fmt: skip
+
+
+@pytest.mark.parametrize(("account", "expected"), [("officer.mny", 5), ("supervisor", 6)])
+def test_the_case_list_asks_five_questions_and_a_national_supervisors_six(
+        app, browser, officer, national_supervisor, register, account, expected):  # fmt: skip
+    """The account with its border points (one statement), the colleagues to filter by, the
+    page's cases and their count, the cases' rows, and the audit chain's head; a national
+    supervisor's border points are all of them, read once more."""
+    make_cases(register, officer, 3)
+    browser.login(account)
+    assert len(reads(app, browser, "/cases")) == expected
+    assert len(reads(app, browser, "/cases?q=Niyonzima&status=registered")) == expected

@@ -9,13 +9,12 @@ from functools import lru_cache
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, Field, SelectField, StringField, ValidationError
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from registry.domain.vocabulary import CaseStatus, Pathway, Priority, Vulnerability
 from registry.services.cases import MAX_QUERY_LENGTH, SORTS, UNASSIGNED, CaseFilters
 from registry.templating import current_language, label_of
-from registry.web.forms import CachedOptionsSelect, Form, options
+from registry.web.forms import CachedOptionsSelect, ChoiceField, Form, SharedChoices, options
 from registry.web.registrations.forms import country_choices
 
 # Dates outside these are typing mistakes (a year 20026), and beyond them date arithmetic fails.
@@ -29,25 +28,26 @@ def sensible_date(_form: Form, field: Field) -> None:
 
 
 @lru_cache(maxsize=8)
-def _nationalities(language: str) -> list[SelectChoice]:
+def _nationalities(language: str) -> SharedChoices:
     """Built once per language: some 250 country names looked up in CLDR on every list page showed."""
-    return country_choices(gettext("Any nationality"), nationality=True)
+    return SharedChoices(country_choices(gettext("Any nationality"), nationality=True))
 
 
 @lru_cache(maxsize=8)
-def _fixed_choices(language: str) -> dict[str, list[SelectChoice]]:
+def _fixed_choices(language: str) -> dict[str, SharedChoices]:
     """The filters whose choices are the same for everyone, translated once per language."""
 
-    def labelled(blank: str, kind: str, codes: Iterable[str]) -> list[SelectChoice]:
-        return options([("", blank)] + [(code, label_of(kind, code)) for code in codes])
+    def labelled(blank: str, kind: str, codes: Iterable[str]) -> SharedChoices:
+        return SharedChoices(options([("", blank)] + [(code, label_of(kind, code)) for code in codes]))
 
     return {
         "status": labelled(gettext("Any status"), "status", CaseStatus),
         "pathway": labelled(gettext("Any pathway"), "pathway", Pathway),
         "priority": labelled(gettext("Any priority"), "priority", Priority),
         "vulnerability": labelled(gettext("Any or none"), "vulnerability", Vulnerability),
-        "sort": options([("newest", gettext("Newest first")), ("oldest", gettext("Oldest first")),
-                         ("case_number", gettext("By case number"))]),
+        "sort": SharedChoices(options([("newest", gettext("Newest first")),
+                                       ("oldest", gettext("Oldest first")),
+                                       ("case_number", gettext("By case number"))])),
     }  # fmt: skip
 
 
@@ -72,14 +72,14 @@ class RegistrationDatesForm(Form):
 class CaseFilterForm(RegistrationDatesForm):
     q = StringField(_l("Name, case, document or phone number"),
                     validators=[Optional(), Length(max=MAX_QUERY_LENGTH)])  # fmt: skip
-    status = SelectField(_l("Status"), validators=[Optional()], widget=CachedOptionsSelect())
-    pathway = SelectField(_l("Pathway"), validators=[Optional()], widget=CachedOptionsSelect())
-    border_point = SelectField(_l("Border point"), validators=[Optional()], widget=CachedOptionsSelect())
-    assigned_to = SelectField(_l("Followed by"), validators=[Optional()], widget=CachedOptionsSelect())
-    priority = SelectField(_l("Priority"), validators=[Optional()], widget=CachedOptionsSelect())
-    vulnerability = SelectField(_l("Vulnerability"), validators=[Optional()], widget=CachedOptionsSelect())
-    nationality = SelectField(_l("Nationality"), validators=[Optional()], widget=CachedOptionsSelect())
-    sort = SelectField(_l("Order"), validators=[Optional()], widget=CachedOptionsSelect())
+    status = ChoiceField(_l("Status"), validators=[Optional()], widget=CachedOptionsSelect())
+    pathway = ChoiceField(_l("Pathway"), validators=[Optional()], widget=CachedOptionsSelect())
+    border_point = ChoiceField(_l("Border point"), validators=[Optional()], widget=CachedOptionsSelect())
+    assigned_to = ChoiceField(_l("Followed by"), validators=[Optional()], widget=CachedOptionsSelect())
+    priority = ChoiceField(_l("Priority"), validators=[Optional()], widget=CachedOptionsSelect())
+    vulnerability = ChoiceField(_l("Vulnerability"), validators=[Optional()], widget=CachedOptionsSelect())
+    nationality = ChoiceField(_l("Nationality"), validators=[Optional()], widget=CachedOptionsSelect())
+    sort = ChoiceField(_l("Order"), validators=[Optional()], widget=CachedOptionsSelect())
 
     SELECTS = ("status", "pathway", "border_point", "assigned_to", "priority", "vulnerability",
                "nationality")  # fmt: skip

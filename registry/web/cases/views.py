@@ -61,6 +61,7 @@ def index() -> str:
         user, filters, timezone=timezone(), per_page=settings.CASES_PER_PAGE,
         count_limit=settings.CASES_COUNT_LIMIT, sort=form.chosen_sort(),
         after=request.args.get("after"), before=request.args.get("before"),
+        shown=case_service.LIST_COLUMNS,
     )  # fmt: skip
     audit_here("case_list", object_type="case", search_text=filters.q,
                details={**filters.for_audit(), "shown": len(result.cases)})  # fmt: skip
