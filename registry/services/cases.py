@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, false, func, intersect, select, tuple_, union
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from registry.domain.cases import looks_like_case_number
 from registry.domain.errors import NotFound
@@ -292,18 +292,31 @@ def _capped_count(query: Select[Any], limit: int) -> Select[tuple[int]]:
     return select(func.count()).select_from(capped)
 
 
-def get_case(actor: User, case_number: str) -> Case:
-    """The case, if the actor may see it; otherwise NotFound, whether or not it exists."""
+def get_case(actor: User, case_number: str, *, with_people: bool = False) -> Case:
+    """The case, if the actor may see it; otherwise NotFound, whether or not it exists.
+
+    `with_people`: also every member's documents and protection needs, for a page or a printout
+    that shows them (one statement each for the whole household, not two for each member).
+    """
     if not looks_like_case_number(case_number):
         # No case has such a number (and PostgreSQL refuses some characters in a query at all).
         raise case_not_found(case_number)
+    people = selectinload(Case.members).selectinload(CaseMember.person)
+    options = [
+        people,
+        # The timeline names who acted; their own border points are never shown with it.
+        selectinload(Case.events).selectinload(CaseEvent.actor).lazyload(User.border_points),
+    ]
+    if with_people:
+        options += [
+            people.selectinload(Person.documents),
+            people.selectinload(Person.vulnerability_rows),
+            # Named on the page: in the case's own statement, rather than two more each.
+            joinedload(Case.registered_by).lazyload(User.border_points),
+            joinedload(Case.assigned_to).lazyload(User.border_points),
+        ]
     case = db.session.scalar(
-        scoped(actor)
-        .where(Case.case_number == case_number.strip().upper())
-        .options(
-            selectinload(Case.members).selectinload(CaseMember.person),
-            selectinload(Case.events).selectinload(CaseEvent.actor),
-        )
+        scoped(actor).where(Case.case_number == case_number.strip().upper()).options(*options)
     )
     if case is None:
         raise case_not_found(case_number)
@@ -366,7 +379,7 @@ def case_of_person(actor: User, person_id: int) -> Case:
 def open_case(actor: User, case_number: str, *, purpose: str, ip_address: str | None,
               details: dict[str, object] | None = None) -> Case:  # fmt: skip
     """Load a case for viewing or printing and record that the actor saw the person's data."""
-    case = get_case(actor, case_number)
+    case = get_case(actor, case_number, with_people=True)
     record_view(actor, case, purpose=purpose, ip_address=ip_address, details=details)
     return case
 
