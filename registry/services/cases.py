@@ -301,7 +301,8 @@ def get_case(actor: User, case_number: str, *, with_people: bool = False) -> Cas
     if not looks_like_case_number(case_number):
         # No case has such a number (and PostgreSQL refuses some characters in a query at all).
         raise case_not_found(case_number)
-    people = selectinload(Case.members).selectinload(CaseMember.person)
+    # Each member with their person in one statement: one row each, so nothing is repeated.
+    people = selectinload(Case.members).joinedload(CaseMember.person)
     options = [
         people,
         # The timeline names who acted; their own border points are never shown with it.
