@@ -205,24 +205,25 @@ def filtered(actor: User, filters: CaseFilters, *, timezone: str | None = None) 
     return query
 
 
-def _order(sort: str, reverse: bool = False) -> list[Any]:
+def _order(sort: str, reverse: bool = False, rows: Any = Case) -> list[Any]:
+    """The list's order on `rows`' columns (the case table's, or those of a set of matches)."""
     if sort == "case_number":
-        keys = [Case.case_number.desc() if reverse else Case.case_number.asc()]
+        keys = [rows.case_number.desc() if reverse else rows.case_number.asc()]
     else:
         descending = (sort == "newest") != reverse
-        keys = [Case.registered_at, Case.id]
+        keys = [rows.registered_at, rows.id]
         keys = [key.desc() if descending else key.asc() for key in keys]
     return keys
 
 
-def _beyond(cursor: Case, sort: str, forward: bool) -> ColumnElement[bool]:
+def _beyond(cursor: Case, sort: str, forward: bool, rows: Any = Case) -> ColumnElement[bool]:
     """Rows after (forward) or before the cursor's row in the list's order: the keyset."""
     if sort == "case_number":
-        return Case.case_number > cursor.case_number if forward else Case.case_number < cursor.case_number
+        return rows.case_number > cursor.case_number if forward else rows.case_number < cursor.case_number
     # A plain tuple, so that its values are bound as the columns' types: a bare tuple_() of
     # values would send an aware datetime as TIMESTAMP WITH TIME ZONE, which PostgreSQL compares
     # with the naive UTC column in the session's time zone (pages skipping or repeating hours).
-    key, here = tuple_(Case.registered_at, Case.id), (cursor.registered_at, cursor.id)
+    key, here = tuple_(rows.registered_at, rows.id), (cursor.registered_at, cursor.id)
     later_first = sort == "newest"
     return key < here if later_first == forward else key > here
 
@@ -246,15 +247,27 @@ def list_cases(actor: User, filters: CaseFilters, *, timezone: str, per_page: in
             cursor = db.session.scalar(scoped(actor).where(Case.case_number == number))
         if cursor is None:
             messages.append(N_("That page is no longer available: here is the first page."))
-    page_query = query if cursor is None else query.where(_beyond(cursor, sort, forward))
-    # The page's ids first: sorting many matches then reads two columns (often from an index
-    # alone), not every column of each case and its principal. The count comes in the same
-    # statement (computed once): a search's matches are then found once, not twice.
-    found = db.session.execute(
-        page_query.with_only_columns(Case.id, _capped_count(query, count_limit).scalar_subquery())
-        .order_by(*_order(sort, reverse=not forward and cursor is not None))
-        .limit(per_page + 1)
-    ).all()  # fmt: skip
+    reverse = not forward and cursor is not None
+    if filters.q and filters.q.strip():
+        # A search's matches within the actor's scope, found once: the page and its count read
+        # them from there. Checking each match's border point (a look-up of its case) twice, once
+        # for the page and once for the count, was a fifth of a common name's search.
+        # Only the columns the order needs: id and registration time come from an index alone.
+        keys = [Case.id, Case.case_number] if sort == "case_number" else [Case.id, Case.registered_at]
+        matched = query.with_only_columns(*keys).cte("matched").prefix_with("MATERIALIZED")
+        counted = select(func.count()).select_from(select(matched.c.id).limit(count_limit + 1).subquery())
+        page = select(matched.c.id, counted.scalar_subquery())
+        if cursor is not None:
+            page = page.where(_beyond(cursor, sort, forward, matched.c))
+        page = page.order_by(*_order(sort, reverse, matched.c))
+    else:
+        # The page's ids first: sorting many matches then reads two columns (often from an index
+        # alone), not every column of each case and its principal. The count comes in the same
+        # statement.
+        page_query = query if cursor is None else query.where(_beyond(cursor, sort, forward))
+        page = (page_query.with_only_columns(Case.id, _capped_count(query, count_limit).scalar_subquery())
+                .order_by(*_order(sort, reverse)))  # fmt: skip
+    found = db.session.execute(page.limit(per_page + 1)).all()
     ids = [case_id for case_id, _ in found]
     loaded = {case.id: case for case in db.session.scalars(select(Case).where(Case.id.in_(ids)))}
     rows = [loaded[case_id] for case_id in ids]
