@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from registry.domain import workflow as rules
@@ -297,8 +297,10 @@ def visible_notes(actor: User, case: Case) -> list[CaseNote]:
     query = select(CaseNote).where(CaseNote.case_id == case.id)
     if actor.role != Role.SUPERVISOR:
         query = query.where(or_(CaseNote.confidential.is_(False), CaseNote.author_id == actor.id))
+    # The author in the notes' own statement; an author's border points are never shown here.
+    author = joinedload(CaseNote.author).lazyload(User.border_points)
     return list(db.session.scalars(
-        query.options(selectinload(CaseNote.author)).order_by(CaseNote.at.desc(), CaseNote.id.desc())
+        query.options(author).order_by(CaseNote.at.desc(), CaseNote.id.desc())
     ))  # fmt: skip
 
 
@@ -326,7 +328,9 @@ def follow_ups(case: Case) -> list[FollowUp]:
     rows = db.session.scalars(
         select(FollowUp)
         .where(FollowUp.case_id == case.id)
-        .options(selectinload(FollowUp.done_by), selectinload(FollowUp.created_by))
+        # Who set and who closed each one, in the same statement, without their border points.
+        .options(joinedload(FollowUp.done_by).lazyload(User.border_points),
+                 joinedload(FollowUp.created_by).lazyload(User.border_points))
         .order_by(FollowUp.due_on, FollowUp.id)
     ).all()
     return [row for row in rows if row.done_on is None] + sorted(

@@ -366,9 +366,11 @@ def test_pages_follow_the_chosen_order(app, logged_in, officer, register):
     assert f"after={created[1]}&amp;sort=oldest" in first or f"sort=oldest&amp;after={created[1]}" in first
 
 
-def test_pages_neither_skip_nor_repeat_cases_registered_at_the_same_moment(app, officer, register):
+@pytest.mark.parametrize("q", [None, "ndayishimiye"])
+def test_pages_neither_skip_nor_repeat_cases_registered_at_the_same_moment(app, officer, register, q):
     """Ties on the registration moment are broken by the case's id; on PostgreSQL the session's
-    time zone (here three hours from UTC) must not move the page's bounds."""
+    time zone (here three hours from UTC) must not move the page's bounds. A search pages its
+    matches the same way (they are gathered first, then ordered and counted)."""
     from datetime import UTC, datetime, timedelta
 
     from sqlalchemy import text
@@ -397,7 +399,7 @@ def test_pages_neither_skip_nor_repeat_cases_registered_at_the_same_moment(app, 
         expected["oldest"] = expected["newest"][::-1]
 
         def page(sort: str, **cursor: str | None) -> case_service.CasePage:
-            return case_service.list_cases(user, case_service.CaseFilters(), timezone="Africa/Dar_es_Salaam",
+            return case_service.list_cases(user, case_service.CaseFilters(q=q), timezone="Africa/Dar_es_Salaam",
                                            per_page=2, count_limit=100, sort=sort, **cursor)  # fmt: skip
 
         for sort, order in expected.items():

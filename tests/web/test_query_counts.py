@@ -14,7 +14,7 @@ from sqlalchemy import event, update
 from registry.extensions import db
 from registry.models import Case, User
 from registry.services import workflow
-from registry.services.registration import DocumentData
+from registry.services.registration import DocumentData, MemberData
 
 
 @contextmanager
@@ -126,3 +126,41 @@ def test_the_case_list_asks_five_questions_and_a_national_supervisors_six(
     browser.login(account)
     assert len(reads(app, browser, "/cases")) == expected
     assert len(reads(app, browser, "/cases?q=Niyonzima&status=registered")) == expected
+
+
+def household(register, officer, size: int, tag: str):  # type: ignore[no-untyped-def]
+    """A case of `size` people, each with a document and a protection need."""
+    members = tuple(MemberData("child", f"{tag}Child{i}", "Niyonzima", "female", "BDI",
+                               documents=(DocumentData("passport", f"{tag}C{i:05d}", "BDI"),),
+                               vulnerabilities=("disability",)) for i in range(size - 1))  # fmt: skip
+    return register(officer, given_names=f"{tag}Head", family_name="Niyonzima", vulnerabilities=("disability",),
+                    documents=(DocumentData("passport", f"{tag}H00000", "BDI"),), members=members)  # fmt: skip
+
+
+@pytest.mark.parametrize("page", ["", "/summary.pdf"])
+def test_a_household_of_five_costs_the_case_page_and_its_sheet_as_many_questions_as_one_person(
+        app, browser, officer, register, page):  # fmt: skip
+    alone, five = household(register, officer, 1, "Solo"), household(register, officer, 5, "Five")
+    browser.login("officer.mny")
+    few = queries(app, browser, f"/cases/{alone.case_number}{page}")
+    many = queries(app, browser, f"/cases/{five.case_number}{page}")
+    if not page:
+        shown = browser.get(f"/cases/{five.case_number}").get_data(as_text=True)
+        assert "FiveChild3" in shown and "FiveC00003" in shown  # every member and document shown
+    assert many == few
+
+
+def test_the_case_page_reads_no_border_points_but_the_users_own(app, browser, officer, supervisor, register, today):  # fmt: skip
+    """People named on the page (who registered, acted, wrote a note, set a follow-up) are shown
+    by name: reading each one's border points was a question per person for nothing."""
+    case = register(officer)
+    with app.app_context():
+        acting = db.session.get(User, supervisor.id)
+        workflow.add_note(acting, case.case_number, "Seen by the supervisor", False)
+        workflow.add_follow_up(acting, case.case_number, "Call back", today, today)
+        db.session.commit()
+    browser.login("officer.mny")
+    browser.get(f"/cases/{case.case_number}")
+    with counting(app) as statements:
+        assert browser.get(f"/cases/{case.case_number}").status_code == 200
+    assert sum("FROM user_border_point JOIN border_point" in statement for statement in statements) == 1

@@ -149,7 +149,7 @@ def _case_document(case_number: str, document: str, build: Callable[..., bytes])
     (`?lang=`, else the person's), then the builder, which records the print issue and the
     audit row."""
     user = actor()
-    case = case_service.get_case(user, case_number)
+    case = case_service.get_case(user, case_number, with_people=True)
     language = printing.print_language(case, request.args.get("lang"))
     pdf = build(case, user, language, ip_address=client_ip())
     return send_file(io.BytesIO(pdf), mimetype="application/pdf",
