@@ -26,7 +26,7 @@ from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, String, case, cast, column, func, literal, or_, select, text, tuple_, type_coerce
+from sqlalchemy import Connection, String, case, cast, column, func, literal, select, text, tuple_
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -296,18 +296,18 @@ class Export:
             last = (_utc(cases[-1][1]), cases[-1][0])
             parts = []  # each case's values before and after its members'
             days = {}
-            for case in cases:
+            for row in cases:
                 case_ref += 1
-                registered_on, registered_at = local(case[1])
-                values = [*case, case_ref, registered_on, registered_at]
+                registered_on, registered_at = local(row[1])
+                values = [*row, case_ref, registered_on, registered_at]
                 for index in booleans:
                     values[index] = "yes" if values[index] else "no"
                 for index in case_text:
                     typed = values[index]
                     if typed and typed[0] in FORMULA_STARTS:
                         values[index] = "'" + typed  # as spreadsheet_safe(typed), without a call each
-                parts.append((case[0], front(values), back(values)))
-                days[case[0]] = registered_on.year * 10000 + registered_on.month * 100 + registered_on.day
+                parts.append((row[0], front(values), back(values)))
+                days[row[0]] = registered_on.year * 10000 + registered_on.month * 100 + registered_on.day
             # The same page again as a subquery (its ids only, from the narrowest index), rather
             # than thousands of ids as parameters.
             yield parts, days, ids.where(*after)
