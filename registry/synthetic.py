@@ -406,7 +406,7 @@ def _work(setting: Setting, pipe: PipeEnd) -> None:
             return
         try:
             made: Batch | BaseException = _batch(setting, plan)
-        except Exception as error:  # sent to the writing process, which raises it
+        except Exception as error:  # noqa: BLE001 - sent to the writing process, which raises it
             made = error
         pipe.send(made)
 

@@ -20,8 +20,8 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -139,7 +139,7 @@ class _Layout:
         if any(name not in _CASE_COLUMNS for name in columns[len(columns) - back:]):
             raise ValueError("the case's columns after the member's are its own")
         member_columns = columns[front:len(columns) - back]
-        first, age, middle, spoken, last = _split(member_columns, "age_group", "languages")
+        first, _, middle, _, last = _split(member_columns, "age_group", "languages")
         if not (first and middle and last):
             raise ValueError("the age group and the languages stand between the member's other columns")
         return cls(
@@ -363,7 +363,7 @@ class Export:
             .order_by(CaseMember.case_id, CaseMember.id)
         )
         languages: dict[str | None, str] = {}  # a few lists of languages, repeated
-        born_at, oldest, unknown = _MEMBER_FIELDS.index("date_of_birth"), len(_AGE_GROUP_BY_YEARS) - 1, UNKNOWN_AGE
+        born_at = _MEMBER_FIELDS.index("date_of_birth")
         households: dict[int, tuple[tuple[Any, ...], ...]] = {}
         household: list[tuple[Any, ...]] = []
         case_id, day, principals = None, 0, 0
@@ -374,15 +374,8 @@ class Export:
                 case_id, day, household, principals = row[0], days[row[0]], [], 0
             person_id, spoken, born = row[2], row[3], row[born_at]
             if spoken not in languages:
-                languages[spoken] = " ".join((spoken or "").translate(_JSON_PUNCTUATION).split())
-            if born is None:
-                group = unknown
-            else:
-                # Full years as figures.age_on counts them: the difference of yyyymmdd numbers.
-                born = (int(born.replace("-", "")) if isinstance(born, str)
-                        else born.year * 10000 + born.month * 100 + born.day)  # fmt: skip
-                years = (day - born) // 10000
-                group = unknown if years < 0 else _AGE_GROUP_BY_YEARS[min(oldest, years)]
+                languages[spoken] = _languages_text(spoken)
+            group = _age_group(born, day, _AGE_GROUP_BY_YEARS, UNKNOWN_AGE)
             values = [*row, languages[spoken], documents.get(person_id, ""), vulnerabilities.get(person_id, ""),
                       group]  # fmt: skip
             for index in typed_text:
@@ -418,8 +411,7 @@ class Export:
             .order_by(CaseMember.case_id, CaseMember.id)
         )  # fmt: skip
         languages: dict[str | None, str] = {}  # a few lists of languages, repeated
-        oldest, unknown = len(_AGE_GROUP_BY_YEARS) - 1, _csv_quoted(UNKNOWN_AGE)
-        groups = tuple(_csv_quoted(group) for group in _AGE_GROUP_BY_YEARS)
+        unknown, groups = _csv_quoted(UNKNOWN_AGE), tuple(_csv_quoted(group) for group in _AGE_GROUP_BY_YEARS)
         commas = runs.commas
         households: dict[int, list[Any]] = {}
         household: list[Any] = []
@@ -433,15 +425,8 @@ class Export:
                 household = households[case_id] = []
                 before, after = affixes[case_id]
             if spoken not in languages:
-                languages[spoken] = _csv_quoted(" ".join((spoken or "").translate(_JSON_PUNCTUATION).split()))
-            if born is None:
-                group = unknown
-            else:
-                # Full years as figures.age_on counts them: the difference of yyyymmdd numbers.
-                born = (int(born.replace("-", "")) if isinstance(born, str)
-                        else born.year * 10000 + born.month * 100 + born.day)  # fmt: skip
-                years = (day - born) // 10000
-                group = unknown if years < 0 else groups[min(oldest, years)]
+                languages[spoken] = _csv_quoted(_languages_text(spoken))
+            group = _age_group(born, day, groups, unknown)
             written = head + middle + tail
             if written.count(",") == commas and '"' not in written and "\n" not in written and "\r" not in written:
                 line: Any = f"{before}{head}{group}{middle}{languages[spoken]}{tail}{after}"
@@ -462,6 +447,23 @@ class Export:
                 at = next(index for index, line in enumerate(household) if line is stand_in)
                 household[at] = f"{before}{head}{group}{middle}{spoken_text}{tail}{after}"
         return households
+
+
+def _languages_text(spoken: str | None) -> str:
+    """A person's languages (their JSON list, as the driver gives it) as the export writes them."""
+    return " ".join((spoken or "").translate(_JSON_PUNCTUATION).split())
+
+
+def _age_group(born: date | str | None, day: int, groups: tuple[str, ...], unknown: str) -> str:
+    """The age group (from `groups`, by full years: `_AGE_GROUP_BY_YEARS` or the same as CSV text)
+    of someone born on `born` (a date, or its ISO text from SQLite's driver) on `day`, a yyyymmdd
+    number. Full years as figures.age_on counts them: the difference of yyyymmdd numbers."""
+    if born is None:
+        return unknown
+    born_on = (int(born.replace("-", "")) if isinstance(born, str)
+               else born.year * 10000 + born.month * 100 + born.day)  # fmt: skip
+    years = (day - born_on) // 10000
+    return unknown if years < 0 else groups[min(len(groups) - 1, years)]
 
 
 class _Appender:
