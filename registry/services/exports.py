@@ -17,16 +17,33 @@ import csv
 import io
 import os
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from itertools import count
 from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, String, case, cast, column, func, literal, select, text, tuple_
+from sqlalchemy import (
+    Connection,
+    Integer,
+    Select,
+    String,
+    any_,
+    bindparam,
+    case,
+    cast,
+    column,
+    func,
+    literal,
+    select,
+    text,
+    tuple_,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -237,25 +254,64 @@ class Export:
         then has a few strings to join per row rather than some forty values to fetch and format.
         """
         try:
-            pieces: list[str] = []
-            # csv's own quoting for the case's columns, into `pieces` (a line a call, no terminator).
-            writer = csv.writer(_Appender(pieces), lineterminator="")
-            backs = _case_back(self.columns, self.connection.dialect.name)
+            if self.connection.dialect.name == "postgresql":
+                yield from self._pipelined_lines()
+                return
+            text = _TextBatch(self)
             for parts, days, page in self._pages(spreadsheet_safe=True, text=True):
-                writer.writerows(head for _, head, _ in parts)
-                affixes = {}
-                again = []
-                for (case_id, _, back), head in zip(parts, pieces, strict=True):
-                    if back.count(",") != backs.commas or '"' in back or "\n" in back or "\r" in back:
-                        again.append(case_id)  # a comma, a quote or a line break of its own
-                    affixes[case_id] = (head + ",", back + "\r\n")
-                pieces.clear()
-                for case_id, back in self._again(select(Case.id, *backs.quoted), Case.id, again):
-                    affixes[case_id] = (affixes[case_id][0], back + "\r\n")
-                households = self._member_lines(page, days, affixes)
-                yield "".join([line for case_id, _, _ in parts for line in households.get(case_id, ())])
+                affixes = text.affixes(parts, self._again)
+                rows = self._raw(text.members.where(CaseMember.case_id.in_(page)).order_by(*text.member_order))
+                yield text.lines(parts, rows, days, affixes, self._again)
         finally:
             self.close()
+
+    def _pipelined_lines(self) -> Iterator[str]:
+        """`lines` on PostgreSQL: the next batch is asked for before this one is written.
+
+        The server writes most of the text (`_Runs`), which takes it about as long as Python takes
+        to put a batch's lines together; asked one after the other, the two wait for each other.
+        In pipeline mode the next batch's two statements are sent before this batch is written,
+        so the server works on them meanwhile. The matching cases' ids are read first, in the
+        list's order (a few megabytes at a million rows, in the export's snapshot); each batch
+        then names its ids, so its statements do not depend on the previous batch's last row.
+        """
+        text = _TextBatch(self)
+        local, refs = _LocalTime(ZoneInfo(self.timezone)), count(1)
+        ids = self._raw(self.query.with_only_columns(Case.id).order_by(*_NEWEST_FIRST))
+        chunks = [[row[0] for row in ids[start:start + CASES_PER_BATCH]]
+                  for start in range(0, len(ids), CASES_PER_BATCH)]  # fmt: skip
+        del ids
+        listed = bindparam("ids", [], type_=ARRAY(Integer))  # each batch gives its own
+        cases = _Pipelined(self.connection, text.cases.where(Case.id == any_(listed)).order_by(*_NEWEST_FIRST))
+        members = _Pipelined(self.connection, text.members.where(CaseMember.case_id == any_(listed))
+                             .order_by(*text.member_order))  # fmt: skip
+        again: dict[str, _Pipelined] = {}  # by the key's column: the cases' or the members'
+
+        def read_again(statement: Any, key: Any, wanted: list[int]) -> list[tuple[Any, ...]]:
+            if not wanted:
+                return []
+            if str(key) not in again:
+                again[str(key)] = _Pipelined(self.connection, statement.where(key == any_(listed)))
+            return self._received(again[str(key)].send(wanted))
+
+        with self.connection.connection.driver_connection.pipeline():
+            # Each batch's statements are sent when the generator is advanced.
+            batches = ((cases.send(chunk), members.send(chunk)) for chunk in chunks)
+            current = next(batches, None)
+            while current is not None:
+                case_rows, member_rows = self._received(current[0]), self._received(current[1])
+                current = next(batches, None)  # the server reads the next batch while this one is written
+                parts, days = text.parts(case_rows, local, refs)
+                affixes = text.affixes(parts, read_again)
+                yield text.lines(parts, member_rows, days, affixes, read_again)
+
+    @staticmethod
+    def _received(cursor: Any) -> list[tuple[Any, ...]]:
+        """A pipelined statement's rows (waiting for them if the server is not done)."""
+        try:
+            return cursor.fetchall()
+        finally:
+            cursor.close()
 
     def _pages(self, spreadsheet_safe: bool, *, text: bool = False) -> Iterator[
             tuple[list[tuple[int, tuple[Any, ...], Any]], dict[int, int], Any]]:  # fmt: skip
@@ -263,51 +319,18 @@ class Export:
         values before and after its members' (in the layout's order; with `text`, those after as
         the CSV text of `_case_back`), each case's day of registration as a yyyymmdd number (for
         ages), and the batch's ids as a subquery."""
-        # Written for speed: a million rows pass through here. Rows are read as the driver gives
-        # them, without SQLAlchemy's processing of each value: on SQLite dates and moments are
-        # then ISO text and booleans 0 or 1 (the same text in a CSV), on PostgreSQL Python's
-        # types; moments are UTC either way.
-        local = _LocalTime(ZoneInfo(self.timezone))
-        layout = _LAYOUTS[self.columns]
-        point, assignee = aliased(BorderPoint), aliased(User)
-        ids = self.query.with_only_columns(Case.id).order_by(Case.registered_at.desc(), Case.id.desc()).limit(
-            CASES_PER_BATCH)  # fmt: skip
-        if text:
-            # The values csv writes here need no care: codes, numbers, a moment.
-            front, back, booleans, case_text = layout.text_front, itemgetter(_CASE_TEXT_FIELDS.index("back")), (), ()
-            columns = (Case.status, Case.pathway, Case.priority,
-                       _case_back(self.columns, self.connection.dialect.name).plain[0])  # fmt: skip
-        else:
-            front, back, booleans = layout.front, layout.back, layout.booleans
-            case_text = layout.case_text if spreadsheet_safe else ()
-            columns = tuple(getattr(Case, name) for name in _CASE_COLUMNS)
-        query = (
-            ids.with_only_columns(Case.id, Case.registered_at, Case.case_number, point.code, assignee.username, *columns)
-            .join_from(Case, point, point.id == Case.border_point_id)
-            .outerjoin(assignee, assignee.id == Case.assigned_to_id)
-        )  # fmt: skip
+        reading = _CaseReading(self.columns, self.connection.dialect.name, spreadsheet_safe=spreadsheet_safe, text=text)
+        local, refs = _LocalTime(ZoneInfo(self.timezone)), count(1)
+        ids = self.query.with_only_columns(Case.id).order_by(*_NEWEST_FIRST).limit(CASES_PER_BATCH)
+        query = reading.statement(ids)
         last: tuple[datetime, int] | None = None
-        case_ref = 0
         while True:
             after = () if last is None else (tuple_(Case.registered_at, Case.id) < last,)
             cases = self._raw(query.where(*after))
             if not cases:
                 return
             last = (_utc(cases[-1][1]), cases[-1][0])
-            parts = []  # each case's values before and after its members'
-            days = {}
-            for row in cases:
-                case_ref += 1
-                registered_on, registered_at = local(row[1])
-                values = [*row, case_ref, registered_on, registered_at]
-                for index in booleans:
-                    values[index] = "yes" if values[index] else "no"
-                for index in case_text:
-                    typed = values[index]
-                    if typed and typed[0] in FORMULA_STARTS:
-                        values[index] = "'" + typed  # as spreadsheet_safe(typed), without a call each
-                parts.append((row[0], front(values), back(values)))
-                days[row[0]] = registered_on.year * 10000 + registered_on.month * 100 + registered_on.day
+            parts, days = reading.parts(cases, local, refs)
             # The same page again as a subquery (its ids only, from the narrowest index), rather
             # than thousands of ids as parameters.
             yield parts, days, ids.where(*after)
@@ -391,8 +414,115 @@ class Export:
             households[case_id] = tuple(household)
         return households
 
-    def _member_lines(self, case_ids: Any, days: dict[int, int],
-                      affixes: dict[int, tuple[str, str]]) -> dict[int, list[str]]:  # fmt: skip
+
+# The list's order, newest first; the case's id breaks ties (the keyset of `_pages`).
+_NEWEST_FIRST = (Case.registered_at.desc(), Case.id.desc())
+
+
+class _CaseReading:
+    """How a batch of cases is read: what the statement selects, and what becomes of each row
+    (its values before and after its members', and its day of registration for the ages)."""
+
+    def __init__(self, columns: tuple[str, ...], dialect: str, *, spreadsheet_safe: bool, text: bool) -> None:
+        layout = _LAYOUTS[columns]
+        if text:
+            # The values csv writes here need no care: codes, numbers, a moment.
+            self.front, self.back = layout.text_front, itemgetter(_CASE_TEXT_FIELDS.index("back"))
+            self.booleans, self.case_text = (), ()
+            self.columns = (Case.status, Case.pathway, Case.priority, _case_back(columns, dialect).plain[0])
+        else:
+            self.front, self.back, self.booleans = layout.front, layout.back, layout.booleans
+            self.case_text = layout.case_text if spreadsheet_safe else ()
+            self.columns = tuple(getattr(Case, name) for name in _CASE_COLUMNS)
+
+    def statement(self, cases: Select[Any]) -> Select[Any]:
+        """`cases` (a select of case ids) reading what a batch needs."""
+        point, assignee = aliased(BorderPoint), aliased(User)
+        return (
+            cases.with_only_columns(Case.id, Case.registered_at, Case.case_number, point.code, assignee.username,
+                                    *self.columns)
+            .join_from(Case, point, point.id == Case.border_point_id)
+            .outerjoin(assignee, assignee.id == Case.assigned_to_id)
+        )  # fmt: skip
+
+    def parts(self, cases: list[tuple[Any, ...]], local: _LocalTime, refs: Iterator[int]) -> tuple[
+            list[tuple[int, tuple[Any, ...], Any]], dict[int, int]]:  # fmt: skip
+        """Each case's id, values before and after its members', and day (a yyyymmdd number)."""
+        # Written for speed: a million rows pass through here. Rows are read as the driver gives
+        # them, without SQLAlchemy's processing of each value: on SQLite dates and moments are
+        # then ISO text and booleans 0 or 1 (the same text in a CSV), on PostgreSQL Python's
+        # types; moments are UTC either way.
+        front, back, booleans, case_text = self.front, self.back, self.booleans, self.case_text
+        parts = []
+        days = {}
+        for row in cases:
+            registered_on, registered_at = local(row[1])
+            values = [*row, next(refs), registered_on, registered_at]
+            for index in booleans:
+                values[index] = "yes" if values[index] else "no"
+            for index in case_text:
+                typed = values[index]
+                if typed and typed[0] in FORMULA_STARTS:
+                    values[index] = "'" + typed  # as spreadsheet_safe(typed), without a call each
+            parts.append((row[0], front(values), back(values)))
+            days[row[0]] = registered_on.year * 10000 + registered_on.month * 100 + registered_on.day
+        return parts, days
+
+
+# Reads rows of `statement` for some ids of `key`: Export._again, or its pipelined form.
+Reread = Callable[[Any, Any, list[int]], Iterable[tuple[Any, ...]]]
+
+
+class _TextBatch:
+    """What `Export.lines` reads and writes a batch of cases with, however the batch is read."""
+
+    def __init__(self, export: Export) -> None:
+        dialect = export.connection.dialect.name
+        self.reading = _CaseReading(export.columns, dialect, spreadsheet_safe=True, text=True)
+        self.cases = self.reading.statement(select(Case.id))
+        self.backs = _case_back(export.columns, dialect)
+        self.runs = _member_runs(export.columns, dialect)
+        # A batch's members, each with the runs of `_member_runs`; `member_order` is the order
+        # the household was recorded in, which the index on case_id gives without a sort.
+        self.members = (
+            select(CaseMember.id, CaseMember.case_id, CaseMember.relationship_to_head, Person.date_of_birth,
+                   cast(Person.languages, String), *self.runs.plain)
+            .join(Person, Person.id == CaseMember.person_id)
+        )  # fmt: skip
+        self.member_order = (CaseMember.case_id, CaseMember.id)
+        self.members_quoted = select(CaseMember.id, *self.runs.quoted).join(Person, Person.id == CaseMember.person_id)
+        self.cases_quoted = select(Case.id, *self.backs.quoted)
+        self.pieces: list[str] = []
+        # csv's own quoting for the case's columns, into `pieces` (a line a call, no terminator).
+        self.writer = csv.writer(_Appender(self.pieces), lineterminator="")
+
+    def parts(self, cases: list[tuple[Any, ...]], local: _LocalTime, refs: Iterator[int]) -> tuple[
+            list[tuple[int, tuple[Any, ...], Any]], dict[int, int]]:  # fmt: skip
+        return self.reading.parts(cases, local, refs)
+
+    def affixes(self, parts: list[tuple[int, tuple[Any, ...], Any]], reread: Reread) -> dict[int, tuple[str, str]]:
+        """Each case's text before its member's columns and after them (its line's end)."""
+        pieces, commas = self.pieces, self.backs.commas
+        self.writer.writerows(head for _, head, _ in parts)
+        affixes = {}
+        again = []
+        for (case_id, _, back), head in zip(parts, pieces, strict=True):
+            if back.count(",") != commas or '"' in back or "\n" in back or "\r" in back:
+                again.append(case_id)  # a comma, a quote or a line break of its own
+            affixes[case_id] = (head + ",", back + "\r\n")
+        pieces.clear()
+        for case_id, back in reread(self.cases_quoted, Case.id, again):
+            affixes[case_id] = (affixes[case_id][0], back + "\r\n")
+        return affixes
+
+    def lines(self, parts: list[tuple[int, tuple[Any, ...], Any]], members: list[tuple[Any, ...]],
+              days: dict[int, int], affixes: dict[int, tuple[str, str]], reread: Reread) -> str:  # fmt: skip
+        """The batch's CSV text: each case's rows, its principal first."""
+        households = self._households(members, days, affixes, reread)
+        return "".join([line for case_id, _, _ in parts for line in households.get(case_id, ())])
+
+    def _households(self, members: list[tuple[Any, ...]], days: dict[int, int],
+                    affixes: dict[int, tuple[str, str]], reread: Reread) -> dict[int, list[str]]:  # fmt: skip
         """Each case's rows as CSV lines, the principal first: the case's text before (`affixes`),
         the member's, the case's after.
 
@@ -400,26 +530,16 @@ class Export:
         here) in three runs of text, as `_Runs` describes: plainly, and checked here; the
         rare member whose text needs quoting is read again, quoted as csv quotes.
         """
-        runs = _member_runs(self.columns, self.connection.dialect.name)
-        rows = self._raw(
-            select(CaseMember.id, CaseMember.case_id, CaseMember.relationship_to_head, Person.date_of_birth,
-                   cast(Person.languages, String), *runs.plain)
-            .join(Person, Person.id == CaseMember.person_id)
-            .where(CaseMember.case_id.in_(case_ids))
-            # In the order the household was recorded, which the index on case_id gives without
-            # a sort; the principal is put first below.
-            .order_by(CaseMember.case_id, CaseMember.id)
-        )  # fmt: skip
         languages: dict[str | None, str] = {}  # a few lists of languages, repeated
         unknown, groups = _csv_quoted(UNKNOWN_AGE), tuple(_csv_quoted(group) for group in _AGE_GROUP_BY_YEARS)
-        commas = runs.commas
+        commas = self.runs.commas
         households: dict[int, list[Any]] = {}
         household: list[Any] = []
         # Members to read again: their place in the household (a list standing for the line),
         # and what goes around their runs.
         again: dict[int, tuple[list[Any], list[Any], str, str, str, str]] = {}
         case_id, day, principals, before, after = None, 0, 0, "", ""
-        for member_id, row_case, relationship, born, spoken, head, middle, tail in rows:
+        for member_id, row_case, relationship, born, spoken, head, middle, tail in members:
             if row_case != case_id:
                 case_id, day, principals = row_case, days[row_case], 0
                 household = households[case_id] = []
@@ -438,15 +558,28 @@ class Export:
                 principals += 1
             else:
                 household.append(line)
-        if again:
-            for member_id, head, middle, tail in self._again(
-                select(CaseMember.id, *runs.quoted).join(Person, Person.id == CaseMember.person_id),
-                CaseMember.id, sorted(again),
-            ):  # fmt: skip
-                household, stand_in, before, group, spoken_text, after = again[member_id]
-                at = next(index for index, line in enumerate(household) if line is stand_in)
-                household[at] = f"{before}{head}{group}{middle}{spoken_text}{tail}{after}"
+        for member_id, head, middle, tail in reread(self.members_quoted, CaseMember.id, sorted(again)):
+            household, stand_in, before, group, spoken_text, after = again[member_id]
+            at = next(index for index, line in enumerate(household) if line is stand_in)
+            household[at] = f"{before}{head}{group}{middle}{spoken_text}{tail}{after}"
         return households
+
+
+class _Pipelined:
+    """A statement of a list of ids (its parameter `ids`), compiled once and sent straight to
+    psycopg, which in pipeline mode returns before the server answers (`send`)."""
+
+    def __init__(self, connection: Connection, statement: Any) -> None:
+        # Its parameters are text (formats, codes) that SQLAlchemy would send as they are.
+        compiled = statement.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+        self.sql, self.parameters = str(compiled), dict(compiled.params)
+        self.driver = connection.connection.driver_connection
+
+    def send(self, ids: list[int]) -> Any:
+        """The cursor the statement was sent on, for these ids: its rows come with `fetchall`."""
+        cursor = self.driver.cursor()  # type: ignore[union-attr]
+        cursor.execute(self.sql, {**self.parameters, "ids": ids})
+        return cursor
 
 
 def _languages_text(spoken: str | None) -> str:
