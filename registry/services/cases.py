@@ -22,9 +22,9 @@ from registry.models import (
     Case,
     CaseEvent,
     CaseMember,
+    CaseNameToken,
     IdentityDocument,
     Person,
-    PersonNameToken,
     PersonVulnerability,
     User,
     user_border_point,
@@ -117,8 +117,9 @@ def day_bounds(first: date | None, last: date | None, timezone: str) -> tuple[da
     return start, end
 
 
-def search_condition(text: str) -> ColumnElement[bool] | None:
-    """Cases found by one search box: case number, document number, phone, or names.
+def search_condition(text: str, scope: Select[Any]) -> ColumnElement[bool] | None:
+    """Cases found by one search box: case number, document number, phone, or names. `scope`:
+    the border points searched (the user's, `User.border_point_scope`).
 
     Names match by the beginning of any word, accents and case folded ("josu" finds Josué); every
     word typed must match the same person (a member of the case, not only its principal).
@@ -151,12 +152,12 @@ def search_condition(text: str) -> ColumnElement[bool] | None:
         )
     words = name_tokens(fold(text))[:MAX_QUERY_WORDS]
     if words:
-        people = [select(PersonNameToken.person_id).where(starts_with(PersonNameToken.token, word))
-                  .correlate(None) for word in words]  # fmt: skip
-        matching = people[0] if len(people) == 1 else intersect(*people)
-        found.append(
-            select(CaseMember.case_id).where(CaseMember.person_id.in_(matching)).correlate(None)
-        )
+        # Only the entries of the user's border points: one index range per point and word.
+        members = [select(CaseNameToken.case_id, CaseNameToken.person_id)
+                   .where(CaseNameToken.border_point_id.in_(scope), starts_with(CaseNameToken.token, word))
+                   .correlate(None) for word in words]  # fmt: skip
+        matching = members[0] if len(members) == 1 else intersect(*members).subquery().select()
+        found.append(matching.with_only_columns(matching.selected_columns.case_id).correlate(None))
     if len(found) == 1:
         return Case.id.in_(found[0])
     # Matched once per statement: the list's page and its count read the same matches.
@@ -199,7 +200,7 @@ def filtered(actor: User, filters: CaseFilters, *, timezone: str | None = None) 
         if end is not None:
             query = query.where(Case.registered_at < end)
     if filters.q:
-        condition = search_condition(filters.q)
+        condition = search_condition(filters.q, actor.border_point_scope())
         if condition is not None:
             query = query.where(condition)
     return query
