@@ -183,3 +183,33 @@ def test_a_national_supervisor_finds_the_name_at_every_border_point(app, registe
     with app.app_context():
         assert found(national_supervisor, "niyonzima") == sorted([here.case_number, there.case_number])
         assert found(mny, "niyonzima") == [here.case_number]
+
+
+def test_a_search_with_another_filter_or_another_order_finds_the_same_cases(app, register, both_points, move_case):
+    mny, kbg, _ = both_points
+    moved = register(mny, given_names="Aline", family_name="Niyonzima")
+    waiting = register(mny, given_names="Josué", family_name="Niyonzima")
+    register(kbg, given_names="Keza", family_name="Niyonzima")
+    move_case(moved.case_number, mny, "screening")
+    with app.app_context():
+        actor = db.session.get(User, mny.id)
+
+        def listed(sort: str = "newest", **filters: Any) -> list[str]:
+            page = list_cases(actor, CaseFilters(q="niyonzima", **filters), timezone=TIMEZONE, per_page=50,
+                              count_limit=1000, sort=sort)  # fmt: skip
+            return [case.case_number for case in page.cases]
+
+        newest = listed()
+        assert sorted(newest) == sorted([moved.case_number, waiting.case_number])
+        assert listed("oldest") == newest[::-1]
+        assert listed("case_number") == sorted(newest)
+        assert listed(status="screening") == [moved.case_number]
+        assert listed(status="registered", sort="oldest") == [waiting.case_number]
+
+
+def test_a_case_number_is_found_only_among_the_users_border_points(app, register, both_points):
+    mny, kbg, _ = both_points
+    theirs = register(kbg, given_names="Keza", family_name="Niyonzima")
+    with app.app_context():
+        assert found(mny, theirs.case_number) == []
+        assert found(kbg, theirs.case_number) == [theirs.case_number]
