@@ -620,11 +620,11 @@ def _bulk_connection(fresh: bool) -> Iterator[Connection]:
 REBUILD_INDEXES_FROM = 50_000
 
 # The name search index (CaseNameToken), filled as migration 0703 fills it: every word of every
-# member of every case, in the order of its key (appended, never inserted at random places).
+# member of every case. Sorting the rows in the order of its key first cost more than it saved
+# (1M people: 12 s of CPU against 7.5).
 CASE_NAME_TOKENS = """INSERT INTO case_name_token (border_point_id, token, registered_at, case_id, person_id)
     SELECT c.border_point_id, t.token, c.registered_at, c.id, t.person_id
-    FROM person_name_token t JOIN case_member m ON m.person_id = t.person_id JOIN case_file c ON c.id = m.case_id
-    ORDER BY 1, 2, 3, 4, 5"""
+    FROM person_name_token t JOIN case_member m ON m.person_id = t.person_id JOIN case_file c ON c.id = m.case_id"""
 
 
 @contextmanager

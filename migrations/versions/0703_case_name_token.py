@@ -49,11 +49,11 @@ def upgrade():
         op.execute(FILL)
         op.create_primary_key('pk_case_name_token', 'case_name_token', KEY)
     else:
-        # SQLite cannot add a primary key afterwards; rows in its order are appended.
+        # SQLite cannot add a primary key afterwards (the key is the table itself).
         op.create_table('case_name_token', *columns,
                         sa.PrimaryKeyConstraint(*KEY, name=op.f('pk_case_name_token')),
                         sqlite_with_rowid=False)
-        op.execute(FILL + " ORDER BY 1, 2, 3, 4, 5")
+        op.execute(FILL)
     op.create_index('ix_case_name_token_person_case', 'case_name_token', ['person_id', 'case_id'], unique=False)
     for statement in (POSTGRESQL_TRIGGERS if postgresql else SQLITE_TRIGGERS):
         op.execute(statement)
