@@ -164,10 +164,12 @@ def search_matches(text: str, scope: Select[Any]) -> CTE | None:
     if words:
         # Only the entries of the user's border points: one index range per point and word,
         # each entry with its case's registration time (the list's order).
-        entry = CaseNameToken
-        members = [select(entry.case_id, entry.registered_at, entry.person_id)
-                   .where(entry.border_point_id.in_(scope), starts_with(entry.token, word))
-                   .correlate(None) for word in words]  # fmt: skip
+        members = [
+            select(CaseNameToken.case_id, CaseNameToken.registered_at, CaseNameToken.person_id)
+            .where(CaseNameToken.border_point_id.in_(scope), starts_with(CaseNameToken.token, word))
+            .correlate(None)
+            for word in words
+        ]
         matching = members[0] if len(members) == 1 else intersect(*members).subquery().select()
         columns = matching.selected_columns
         found.append(matching.with_only_columns(columns.case_id, columns.registered_at).correlate(None))
@@ -279,8 +281,9 @@ def list_cases(actor: User, filters: CaseFilters, *, timezone: str, per_page: in
         # for the page and once for the count, was a fifth of a common name's search.
         # Only the columns the order needs: id and registration time come from an index alone.
         keys = [Case.id, Case.case_number] if sort == "case_number" else [Case.id, Case.registered_at]
-        searched = search_matches(filters.q, actor.border_point_scope())
-        if searched is not None and sort != "case_number" and filters == CaseFilters(q=filters.q):
+        alone = sort != "case_number" and filters == CaseFilters(q=filters.q)
+        searched = search_matches(filters.q, actor.border_point_scope()) if alone else None
+        if searched is not None:
             # The search alone: its matches are within scope and carry their registration time,
             # names from the name index itself; their cases are not read at all.
             matched = searched
