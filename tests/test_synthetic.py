@@ -103,6 +103,16 @@ def test_generated_people_carry_the_matchers_blocking_keys_and_their_name_tokens
             assert tokens[person.id] == set(name_tokens(person.search_name)), person.id
 
 
+def test_the_generator_fills_the_name_search_index_whether_the_registry_was_empty_or_not(app, large):
+    from tests.test_name_search_index import assert_in_step
+
+    with app.app_context():
+        synthetic.generate(120, ["MNY", "KBG"], years=1, seed=3, batch_people=40, workers=2, now=NOW)
+        assert_in_step()  # filled at the end of a large load (SQLite), or by the triggers
+        synthetic.generate(80, ["MNY", "KBG"], years=1, seed=4, batch_people=30, now=NOW)
+        assert_in_step()  # by the triggers
+
+
 def rows() -> dict[str, list[tuple[object, ...]]]:
     """Every generated row, ids and all."""
     found = {}

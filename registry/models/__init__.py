@@ -4,7 +4,7 @@ from registry.models.api import ApiToken, IdempotentRequest
 from registry.models.audit import AuditChainHead, AuditEntry
 from registry.models.base import Base
 from registry.models.border_point import BorderPoint
-from registry.models.case import Case, CaseEvent, CaseMember, CaseSequence
+from registry.models.case import Case, CaseEvent, CaseMember, CaseNameToken, CaseSequence
 from registry.models.duplicate import DuplicatePair, DuplicateStatus, PersonMerge
 from registry.models.figures import DailyFigure, DailyFigureBasis, DailyFigureStale, MonthlyFigure
 from registry.models.login import FailedLogin
@@ -30,6 +30,7 @@ __all__ = [
     "Case",
     "CaseEvent",
     "CaseMember",
+    "CaseNameToken",
     "CaseNote",
     "CaseSequence",
     "DailyFigure",

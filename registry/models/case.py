@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from registry.domain.vocabulary import CHILD_ALONE, CaseStatus, Pathway, Priority
 from registry.models.base import Base, UTCDateTime, utcnow
 from registry.models.border_point import BorderPoint
-from registry.models.person import Person
+from registry.models.person import Person, SearchKey
 from registry.models.user import User
 
 
@@ -155,6 +155,38 @@ class CaseMember(Base):
         UniqueConstraint("case_id", "person_id"),
         # From people to their cases (searches, the vulnerability filter) by the index alone.
         Index("ix_case_member_person_case", "person_id", "case_id"),
+    )
+
+
+class CaseNameToken(Base):
+    """One word of the names of one member of a case, filed under the case's border point: the
+    index behind name search in the case list (the prefix of any word of any member's names).
+
+    Searching by `person_name_token` read every person of that name in the whole country, then
+    their memberships and cases, to keep the few in the user's border points (a common family
+    name: 12,000 people for 26 cases shown). Filed by border point, then word, a search reads
+    only the matching entries of the user's points: one index range per point. The registration
+    time comes next, so the matches carry the list's order without reading their cases.
+
+    Derived rows, written by database triggers only (migration 0703): from `person_name_token`
+    (a person's words), `case_member` (whose case) and `case_file` (its border point and
+    registration time), whoever writes those, the ORM, bulk statements or the generator. No
+    foreign keys: each row goes when its word or its membership goes, and a check per row would
+    slow the generator's bulk load for nothing.
+    """
+
+    __tablename__ = "case_name_token"
+
+    border_point_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(SearchKey, primary_key=True)
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    case_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+    __table_args__ = (
+        # What the triggers look up when a word or a membership goes, or a case moves.
+        Index("ix_case_name_token_person_case", "person_id", "case_id"),
+        {"sqlite_with_rowid": False},
     )
 
 

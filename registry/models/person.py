@@ -105,10 +105,10 @@ class PersonVulnerability(Base):
 
 
 class PersonNameToken(Base):
-    """One word of a person's folded names: the index behind name search (a prefix of any word).
-
-    A LIKE '%...%' over every name reads the whole table; a range over these words reads only the
-    matching ones. Kept in step with `Person.search_name` by `_keep_search_fields_in_step`.
+    """One word of a person's folded names, kept in step with `Person.search_name` by
+    `_keep_search_fields_in_step`. Database triggers copy each word, with every case of the
+    person, into `case_name_token`, which the case list's name search reads (a prefix of any
+    word within the user's border points; registry/models/case.py).
     """
 
     __tablename__ = "person_name_token"

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, false, func, intersect, select, tuple_, union
+from sqlalchemy import CTE, ColumnElement, Select, false, func, intersect, select, tuple_, union
 from sqlalchemy.orm import joinedload, load_only, raiseload, selectinload
 
 from registry.domain.cases import looks_like_case_number
@@ -22,9 +22,9 @@ from registry.models import (
     Case,
     CaseEvent,
     CaseMember,
+    CaseNameToken,
     IdentityDocument,
     Person,
-    PersonNameToken,
     PersonVulnerability,
     User,
     user_border_point,
@@ -117,8 +117,16 @@ def day_bounds(first: date | None, last: date | None, timezone: str) -> tuple[da
     return start, end
 
 
-def search_condition(text: str) -> ColumnElement[bool] | None:
-    """Cases found by one search box: case number, document number, phone, or names.
+def search_condition(text: str, scope: Select[Any]) -> ColumnElement[bool] | None:
+    """Cases found by one search box (see `search_matches`); None for an empty search."""
+    matches = search_matches(text, scope)
+    return None if matches is None else Case.id.in_(select(matches.c.id))
+
+
+def search_matches(text: str, scope: Select[Any]) -> CTE | None:
+    """The cases among `scope`'s border points (the user's, `User.border_point_scope`) that one
+    search box finds: case number, document number, phone, or names; as (id, registered_at),
+    each case once. None for an empty search.
 
     Names match by the beginning of any word, accents and case folded ("josu" finds Josué); every
     word typed must match the same person (a member of the case, not only its principal).
@@ -127,41 +135,47 @@ def search_condition(text: str) -> ColumnElement[bool] | None:
         return None
     # Control characters (a NUL byte) match nothing, and PostgreSQL refuses them in a query.
     text = _CONTROL.sub(" ", text).strip()[:MAX_QUERY_LENGTH]
-    if not text:
-        return false()
+    in_scope = Case.border_point_id.in_(scope)
     # Each subquery stands alone (correlate(None)): the outer query also reads case_file.
     found: list[Select[Any]] = [
-        select(Case.id).where(starts_with(Case.case_number, text.upper())).correlate(None)
+        select(Case.id, Case.registered_at)
+        .where(in_scope, starts_with(Case.case_number, text.upper()) if text else false())
+        .correlate(None)
     ]
     document = normalise_document_number(text)
     if len(document) >= 3:
         found.append(
-            select(CaseMember.case_id)
+            select(Case.id, Case.registered_at)
+            .join(CaseMember, CaseMember.case_id == Case.id)
             .join(IdentityDocument, IdentityDocument.person_id == CaseMember.person_id)
-            .where(starts_with(IdentityDocument.number_normalised, document))
+            .where(in_scope, starts_with(IdentityDocument.number_normalised, document))
             .correlate(None)
         )
     phone = phone_search_key(text)
     if phone:
         found.append(
-            select(CaseMember.case_id)
+            select(Case.id, Case.registered_at)
+            .join(CaseMember, CaseMember.case_id == Case.id)
             .join(Person, Person.id == CaseMember.person_id)
-            .where(starts_with(Person.phone_digits_reversed, phone))
+            .where(in_scope, starts_with(Person.phone_digits_reversed, phone))
             .correlate(None)
         )
     words = name_tokens(fold(text))[:MAX_QUERY_WORDS]
     if words:
-        people = [select(PersonNameToken.person_id).where(starts_with(PersonNameToken.token, word))
-                  .correlate(None) for word in words]  # fmt: skip
-        matching = people[0] if len(people) == 1 else intersect(*people)
-        found.append(
-            select(CaseMember.case_id).where(CaseMember.person_id.in_(matching)).correlate(None)
-        )
-    if len(found) == 1:
-        return Case.id.in_(found[0])
-    # Matched once per statement: the list's page and its count read the same matches.
-    searched = union(*found).cte("searched").prefix_with("MATERIALIZED")
-    return Case.id.in_(select(searched.c[0]))
+        # Only the entries of the user's border points: one index range per point and word,
+        # each entry with its case's registration time (the list's order).
+        members = [
+            select(CaseNameToken.case_id, CaseNameToken.registered_at, CaseNameToken.person_id)
+            .where(CaseNameToken.border_point_id.in_(scope), starts_with(CaseNameToken.token, word))
+            .correlate(None)
+            for word in words
+        ]
+        matching = members[0] if len(members) == 1 else intersect(*members).subquery().select()
+        columns = matching.selected_columns
+        found.append(matching.with_only_columns(columns.case_id, columns.registered_at).correlate(None))
+    # Matched once per statement: the list's page and its count read the same matches. UNION
+    # keeps each case once (a case has many members, a member many words).
+    return union(*found).cte("searched").prefix_with("MATERIALIZED")
 
 
 def filtered(actor: User, filters: CaseFilters, *, timezone: str | None = None) -> Select[tuple[Case]]:
@@ -199,7 +213,7 @@ def filtered(actor: User, filters: CaseFilters, *, timezone: str | None = None) 
         if end is not None:
             query = query.where(Case.registered_at < end)
     if filters.q:
-        condition = search_condition(filters.q)
+        condition = search_condition(filters.q, actor.border_point_scope())
         if condition is not None:
             query = query.where(condition)
     return query
@@ -267,7 +281,14 @@ def list_cases(actor: User, filters: CaseFilters, *, timezone: str, per_page: in
         # for the page and once for the count, was a fifth of a common name's search.
         # Only the columns the order needs: id and registration time come from an index alone.
         keys = [Case.id, Case.case_number] if sort == "case_number" else [Case.id, Case.registered_at]
-        matched = query.with_only_columns(*keys).cte("matched").prefix_with("MATERIALIZED")
+        alone = sort != "case_number" and filters == CaseFilters(q=filters.q)
+        searched = search_matches(filters.q, actor.border_point_scope()) if alone else None
+        if searched is not None:
+            # The search alone: its matches are within scope and carry their registration time,
+            # names from the name index itself; their cases are not read at all.
+            matched = searched
+        else:
+            matched = query.with_only_columns(*keys).cte("matched").prefix_with("MATERIALIZED")
         counted = select(func.count()).select_from(select(matched.c.id).limit(count_limit + 1).subquery())
         page = select(matched.c.id, counted.scalar_subquery())
         if cursor is not None:
