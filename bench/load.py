@@ -1,7 +1,7 @@
 """Load test: many officers at several border points working at once against a real gunicorn.
 
     python -m bench.load [--database-url URL] [--people 1000000] [--officers 50] [--duration 120] [--ramp 25]
-                         [--workers N] [--port 8765] [--saturate 15] [--concurrency 16]
+                         [--workers N] [--port 8765] [--saturate 15] [--concurrency 16] [--saturate-only]
 
 1. The database (SQLite in bench/out/ by default, or the PostgreSQL database given: emptied and
    refilled unless it already holds --people people in the newest schema) gets its synthetic people
@@ -18,6 +18,9 @@
    seconds, and then for the bare endpoint: the ratio of the two rates is the registry's own cost.
    This part uses a minimal HTTP/1.1 client so that the client's cost is small beside the
    server's; the CPU time the client used is printed beside each rate.
+
+`--saturate-only` skips step 3 but for one officer's login: only the case list against the bare
+endpoint is measured.
 
 Prints throughput, p50/p95/p99 and errors per action, and the machine's load (uptime) before and
 after; writes the figures to bench/out/load-<database>-<people>.json.
@@ -321,6 +324,19 @@ async def officers_at_work(base: str, officers: int, seconds: float,
     return starting, working, time.perf_counter() - begun, cookies
 
 
+async def one_login(base: str) -> dict[str, str]:
+    """The first officer logged in, as in the officers' phase: the session cookie hammer() sends."""
+    results = Results()
+    username, point = officer_names(1)[0]
+    officer = Officer(base, username, point, results)
+    try:
+        if not await officer.login():
+            raise SystemExit(f"{username} could not log in: {dict(results.errors)}")
+        return {"registry_session": officer.client.cookies.get("registry_session", "")}
+    finally:
+        await officer.client.aclose()
+
+
 async def hammer(port: int, path: str, cookie: str, concurrency: int, seconds: float) -> dict[str, Any]:
     """`concurrency` keep-alive connections asking for `path` back to back: requests a second."""
     latencies: list[float] = []
@@ -379,7 +395,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     base = f"http://127.0.0.1:{args.port}"
     try:
         load_before = uptime()
-        starting, results, elapsed, cookies = asyncio.run(officers_at_work(base, args.officers, args.duration, args.ramp))
+        if args.saturate_only:
+            starting, results, elapsed = Results(), Results(), 0.0
+            cookies = asyncio.run(one_login(base))
+        else:
+            starting, results, elapsed, cookies = asyncio.run(officers_at_work(base, args.officers, args.duration, args.ramp))
         load_during = uptime()
         cases = asyncio.run(hammer(args.port, "/cases", cookies["registry_session"], args.concurrency, args.saturate))
         bare = asyncio.run(hammer(args.port, "/bench/bare", "", args.concurrency, args.saturate))
@@ -391,7 +411,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     total = sum(len(values) for values in results.latencies.values())
     return {"database": url.split(":", 1)[0].split("+")[0], "people": args.people, "officers": args.officers,
             "duration_s": round(elapsed, 1), "workers": args.workers or "gunicorn.conf.py",
-            "requests": total, "per_second": round(total / elapsed, 1),
+            "requests": total, "per_second": round(total / elapsed, 1) if elapsed else 0.0,
             "errors": sum(len(errors) for errors in results.errors.values()),
             "error_samples": {action: errors[:3] for action, errors in results.errors.items()},
             "actions": actions, "ramp_s": args.ramp, "shift_start": shift_start,
@@ -452,6 +472,8 @@ def main() -> None:
     parser.add_argument("--saturate", type=float, default=15)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--prepare-only", action="store_true", help="build the database and accounts, then stop")
+    parser.add_argument("--saturate-only", action="store_true",
+                        help="only the case list against the bare endpoint (one officer logs in)")
     args = parser.parse_args()
     if args.prepare_only:
         prepare(database_for(args.people, args.database_url), args.people, args.officers)
@@ -459,7 +481,8 @@ def main() -> None:
     figures = run(args)
     show(figures)
     OUT.mkdir(exist_ok=True)
-    target = OUT / f"load-{figures['database']}-{args.people}.json"
+    suffix = "-saturate" if args.saturate_only else ""
+    target = OUT / f"load-{figures['database']}-{args.people}{suffix}.json"
     target.write_text(json.dumps(figures, indent=2))
     print(f"written to {target}")
 
