@@ -337,8 +337,33 @@ async def one_login(base: str) -> dict[str, str]:
         await officer.client.aclose()
 
 
-async def hammer(port: int, path: str, cookie: str, concurrency: int, seconds: float) -> dict[str, Any]:
-    """`concurrency` keep-alive connections asking for `path` back to back: requests a second."""
+def server_cpu(pid: int) -> float:
+    """CPU seconds used so far by gunicorn (`pid`, its master) and its workers, those living and
+    those already ended (a worker is recycled after max_requests): /proc's utime, stime, and the
+    children's."""
+    clock = os.sysconf("SC_CLK_TCK")
+
+    def fields(process: int | str) -> list[str]:
+        return Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+
+    master = fields(pid)
+    total = sum(int(value) for value in master[11:15])  # utime, stime, cutime, cstime
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                worker = fields(entry.name)
+            except OSError:  # ended meanwhile
+                continue
+            if int(worker[1]) == pid:
+                total += int(worker[11]) + int(worker[12])
+    return total / clock
+
+
+async def hammer(port: int, path: str, cookie: str, concurrency: int, seconds: float,
+                 server: int | None = None) -> dict[str, Any]:  # fmt: skip
+    """`concurrency` keep-alive connections asking for `path` back to back: requests a second,
+    and, given gunicorn's pid, the CPU time its processes spent a request (what the machine's
+    load does not change: the rate is what is left of two cores divided by it)."""
     latencies: list[float] = []
     failures = 0
     request = (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nCookie: registry_session={cookie}\r\n"
@@ -366,11 +391,15 @@ async def hammer(port: int, path: str, cookie: str, concurrency: int, seconds: f
                 reader, writer = await asyncio.open_connection("127.0.0.1", port)
         writer.close()
 
+    served = server_cpu(server) if server else 0.0
     cpu, started = time.process_time(), time.perf_counter()
     await asyncio.gather(*(connection(started + seconds) for _ in range(concurrency)))
     elapsed = time.perf_counter() - started
+    served = server_cpu(server) - served if server else 0.0
     return {"requests": len(latencies), "per_second": round(len(latencies) / elapsed, 1),
-            "failures": failures, **percentiles(latencies), "client_cpu_share": round((time.process_time() - cpu) / elapsed, 2)}  # fmt: skip
+            "failures": failures, **percentiles(latencies), "client_cpu_share": round((time.process_time() - cpu) / elapsed, 2),
+            "server_cpu_ms": round(served * 1000 / max(1, len(latencies)), 2),
+            "client_cpu_ms": round((time.process_time() - cpu) * 1000 / max(1, len(latencies)), 2)}  # fmt: skip
 
 
 def percentiles(values: list[float]) -> dict[str, float]:
@@ -401,8 +430,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         else:
             starting, results, elapsed, cookies = asyncio.run(officers_at_work(base, args.officers, args.duration, args.ramp))
         load_during = uptime()
-        cases = asyncio.run(hammer(args.port, "/cases", cookies["registry_session"], args.concurrency, args.saturate))
-        bare = asyncio.run(hammer(args.port, "/bench/bare", "", args.concurrency, args.saturate))
+        cases = asyncio.run(hammer(args.port, "/cases", cookies["registry_session"], args.concurrency, args.saturate,
+                                   server.pid))  # fmt: skip
+        bare = asyncio.run(hammer(args.port, "/bench/bare", "", args.concurrency, args.saturate, server.pid))
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(30)
@@ -419,6 +449,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "possible_duplicates_confirmed": results.matches_shown,
             "case_list_alone": cases, "bare_alone": bare,
             "case_list_to_bare": round(cases["per_second"] / bare["per_second"], 3) if bare["per_second"] else None,
+            # The same ratio from the CPU each request cost gunicorn and this client, whatever
+            # else the machine was doing (Redis's share, for the list's rate limit, not counted).
+            "case_list_to_bare_by_cpu": round((bare["server_cpu_ms"] + bare["client_cpu_ms"])
+                                              / (cases["server_cpu_ms"] + cases["client_cpu_ms"]), 3),
             "uptime_before": load_before, "uptime_after_officers": load_during, "uptime_end": uptime()}  # fmt: skip
 
 
@@ -452,8 +486,10 @@ def show(figures: dict[str, Any]) -> None:
     for name in ("case_list_alone", "bare_alone"):
         row = figures[name]
         print(f"{name:<16} {row['per_second']:>8}/s  p50 {row['p50_ms']} ms  p95 {row['p95_ms']} ms  "
-              f"failures {row['failures']}  client CPU {row['client_cpu_share']:.0%} of a core")  # fmt: skip
-    print(f"case list / bare endpoint: {figures['case_list_to_bare']:.1%}")
+              f"failures {row['failures']}  client CPU {row['client_cpu_share']:.0%} of a core  "
+              f"CPU a request: gunicorn {row['server_cpu_ms']} ms, client {row['client_cpu_ms']} ms")  # fmt: skip
+    print(f"case list / bare endpoint: {figures['case_list_to_bare']:.1%} "
+          f"(by CPU a request: {figures['case_list_to_bare_by_cpu']:.1%})")
     for key in ("uptime_before", "uptime_after_officers", "uptime_end"):
         print(f"{key}: {figures[key]}")
     for action, samples in figures["error_samples"].items():

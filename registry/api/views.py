@@ -212,9 +212,11 @@ def register() -> Response:
 def list_cases() -> Response:
     query = parse_query(schemas.CaseListQuery)
     user = actor()
-    points = [(point.code, str(point)) for point in case_service.list_border_points(user)]
+    border_points = case_service.list_border_points(user)
+    points = [(point.code, str(point)) for point in border_points]
     args = {name: value for name, value in request.args.items() if name not in ("cursor", "limit")}
-    form = CaseFilterForm(_multidict(args), border_points=points, assignees=case_service.list_assignees(user))
+    form = CaseFilterForm(_multidict(args), border_points=points,
+                          assignees=case_service.list_assignees(user, border_points))
     form.validate()
     _form_errors(form)
     filters = form.filters()

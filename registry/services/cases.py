@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, false, func, intersect, select, tuple_, union
+from sqlalchemy import ColumnElement, Select, bindparam, false, func, intersect, select, tuple_, union
 from sqlalchemy.orm import joinedload, selectinload
 
 from registry.domain.cases import looks_like_case_number
@@ -452,16 +452,23 @@ def record_view(actor: User, case: Case, *, purpose: str, ip_address: str | None
                  ip_address=ip_address, details=details)  # fmt: skip
 
 
-def list_assignees(actor: User) -> list[tuple[str, str]]:
-    """(username, name) of the accounts that can follow the actor's cases (officers, supervisors)."""
-    points = actor.border_point_scope()
-    holders = select(user_border_point.c.user_id).where(user_border_point.c.border_point_id.in_(points))
-    rows = db.session.execute(
-        select(User.username, User.full_name)
-        .where(User.role.in_([Role.OFFICER, Role.SUPERVISOR]), User.active)
-        .where(User.id.in_(holders) | (User.all_border_points & (User.role == Role.SUPERVISOR)))
-        .order_by(User.username)
-    ).all()
+# The accounts that can follow cases of some border points: built once (the list asks it on every page).
+_ASSIGNEES = (
+    select(User.username, User.full_name)
+    .where(User.role.in_([Role.OFFICER, Role.SUPERVISOR]), User.active)
+    .where(User.id.in_(select(user_border_point.c.user_id)
+                       .where(user_border_point.c.border_point_id.in_(bindparam("points", expanding=True))))
+           | (User.all_border_points & (User.role == Role.SUPERVISOR)))
+    .order_by(User.username)
+)  # fmt: skip
+
+
+def list_assignees(actor: User, border_points: list[BorderPoint] | None = None) -> list[tuple[str, str]]:
+    """(username, name) of the accounts that can follow the actor's cases (officers, supervisors).
+    `border_points`: the actor's, from list_border_points() when the caller has them already."""
+    if border_points is None:
+        border_points = list_border_points(actor)
+    rows = db.session.execute(_ASSIGNEES, {"points": [point.id for point in border_points]}).all()
     return [(username, full_name or username) for username, full_name in rows]
 
 

@@ -48,8 +48,10 @@ def _people_data_is_for_officers_and_supervisors() -> None:
 
 def filter_form(user: User, form_class: type[CaseFilterForm] = CaseFilterForm) -> CaseFilterForm:
     """The list's filters read from the query string, with the choices this user may make."""
-    points = [(point.code, str(point)) for point in case_service.list_border_points(user)]
-    form = form_class(request.args, border_points=points, assignees=case_service.list_assignees(user))
+    border_points = case_service.list_border_points(user)
+    points = [(point.code, str(point)) for point in border_points]
+    form = form_class(request.args, border_points=points,
+                      assignees=case_service.list_assignees(user, border_points))  # fmt: skip
     form.validate()
     return form
 
@@ -137,8 +139,9 @@ def list_filters(user: User) -> ListFilters:
     pages are the plain list or a filter or two. A search (q) is never kept: its words stay in
     no memory beyond its own request.
     """
-    points = tuple((point.code, str(point)) for point in case_service.list_border_points(user))
-    assignees = tuple(case_service.list_assignees(user))
+    border_points = case_service.list_border_points(user)
+    points = tuple((point.code, str(point)) for point in border_points)
+    assignees = tuple(case_service.list_assignees(user, border_points))
     args = request.args
     key = None
     if not any(args.getlist("q")):
