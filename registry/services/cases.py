@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
+from types import SimpleNamespace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -216,14 +217,25 @@ def _order(sort: str, reverse: bool = False, rows: Any = Case) -> list[Any]:
     return keys
 
 
-def _beyond(cursor: Case, sort: str, forward: bool, rows: Any = Case) -> ColumnElement[bool]:
-    """Rows after (forward) or before the cursor's row in the list's order: the keyset."""
+# The cursor's values, bound when a page's statement runs (see cursor_values), each as its
+# column's type: a value bound without one (an aware datetime in a bare tuple_()) would be sent as
+# TIMESTAMP WITH TIME ZONE, which PostgreSQL compares with the naive UTC column in the session's
+# time zone (pages skipping or repeating hours).
+_CURSOR = SimpleNamespace(registered_at=bindparam("cursor_at", type_=Case.registered_at.type),
+                          id=bindparam("cursor_id", type_=Case.id.type),
+                          case_number=bindparam("cursor_number", type_=Case.case_number.type))  # fmt: skip
+
+
+def cursor_values(cursor: Case) -> dict[str, Any]:
+    return {"cursor_at": cursor.registered_at, "cursor_id": cursor.id, "cursor_number": cursor.case_number}
+
+
+def _beyond(sort: str, forward: bool, rows: Any = Case) -> ColumnElement[bool]:
+    """Rows after (forward) or before the cursor's row in the list's order: the keyset. The
+    cursor's values are _CURSOR's parameters."""
     if sort == "case_number":
-        return rows.case_number > cursor.case_number if forward else rows.case_number < cursor.case_number
-    # A plain tuple, so that its values are bound as the columns' types: a bare tuple_() of
-    # values would send an aware datetime as TIMESTAMP WITH TIME ZONE, which PostgreSQL compares
-    # with the naive UTC column in the session's time zone (pages skipping or repeating hours).
-    key, here = tuple_(rows.registered_at, rows.id), (cursor.registered_at, cursor.id)
+        return rows.case_number > _CURSOR.case_number if forward else rows.case_number < _CURSOR.case_number
+    key, here = tuple_(rows.registered_at, rows.id), tuple_(_CURSOR.registered_at, _CURSOR.id)
     later_first = sort == "newest"
     return key < here if later_first == forward else key > here
 
@@ -264,9 +276,41 @@ _LISTED = select(Case.id, Case.case_number, Case.status, Case.priority, Case.reg
                  ).join(Person, Person.id == Case.principal_id)  # fmt: skip
 
 
+_LISTED_BY_ID = _LISTED.where(Case.id.in_(bindparam("ids", expanding=True)))
+
+
 def _listed_cases(ids: list[int]) -> dict[int, ListedCase]:
-    rows = db.session.execute(_LISTED.where(Case.id.in_(ids))).all()
+    rows = db.session.execute(_LISTED_BY_ID, {"ids": ids}).all()
     return {row[0]: ListedCase(*row[:5], ListedPerson(*row[5:])) for row in rows}
+
+
+# Statements of a page and its count already built, by all they are built from: the actor's
+# scope, the filters but a search, the order, which way from a cursor, the page's size and the
+# count's limit. Building and keying a statement of this size cost more than SQLite's answering
+# it; the cursor's values are bound when it runs.
+_PAGES: dict[tuple[object, ...], Select[Any]] = {}
+_PAGES_SIZE = 1024
+
+
+def _page_statement(actor: User, filters: CaseFilters, timezone: str, sort: str, forward: bool | None,
+                    per_page: int, count_limit: int) -> Select[Any]:  # fmt: skip
+    """The ids of a page of cases (and their count), without a search; `forward`: None on the
+    first page, else whether the page follows its cursor or precedes it."""
+    key = (actor.id, actor.role, actor.all_border_points, filters, timezone, sort, forward, per_page,
+           count_limit)  # fmt: skip
+    page = _PAGES.get(key)
+    if page is None:
+        query = filtered(actor, filters, timezone=timezone)
+        # The page's ids first: sorting many matches then reads two columns (often from an index
+        # alone), not every column of each case and its principal. The count comes in the same
+        # statement.
+        page_query = query if forward is None else query.where(_beyond(sort, forward))
+        page = (page_query.with_only_columns(Case.id, _capped_count(query, count_limit).scalar_subquery())
+                .order_by(*_order(sort, reverse=forward is False)).limit(per_page + 1))  # fmt: skip
+        if len(_PAGES) >= _PAGES_SIZE:
+            _PAGES.clear()
+        _PAGES[key] = page
+    return page
 
 
 def list_cases(actor: User, filters: CaseFilters, *, timezone: str, per_page: int, count_limit: int,
@@ -280,7 +324,6 @@ def list_cases(actor: User, filters: CaseFilters, *, timezone: str, per_page: in
     """
     if sort not in SORTS:
         sort = "newest"
-    query = filtered(actor, filters, timezone=timezone)
     messages: list[str] = []
     cursor_number, forward = (before, False) if before else (after, True)
     cursor = None
@@ -291,7 +334,9 @@ def list_cases(actor: User, filters: CaseFilters, *, timezone: str, per_page: in
         if cursor is None:
             messages.append(N_("That page is no longer available: here is the first page."))
     reverse = not forward and cursor is not None
+    parameters: dict[str, Any] = {}
     if filters.q and filters.q.strip():
+        query = filtered(actor, filters, timezone=timezone)
         # A search's matches within the actor's scope, found once: the page and its count read
         # them from there. Checking each match's border point (a look-up of its case) twice, once
         # for the page and once for the count, was a fifth of a common name's search.
@@ -301,16 +346,15 @@ def list_cases(actor: User, filters: CaseFilters, *, timezone: str, per_page: in
         counted = select(func.count()).select_from(select(matched.c.id).limit(count_limit + 1).subquery())
         page = select(matched.c.id, counted.scalar_subquery())
         if cursor is not None:
-            page = page.where(_beyond(cursor, sort, forward, matched.c))
-        page = page.order_by(*_order(sort, reverse, matched.c))
+            page = page.where(_beyond(sort, forward, matched.c))
+            parameters = cursor_values(cursor)
+        page = page.order_by(*_order(sort, reverse, matched.c)).limit(per_page + 1)
     else:
-        # The page's ids first: sorting many matches then reads two columns (often from an index
-        # alone), not every column of each case and its principal. The count comes in the same
-        # statement.
-        page_query = query if cursor is None else query.where(_beyond(cursor, sort, forward))
-        page = (page_query.with_only_columns(Case.id, _capped_count(query, count_limit).scalar_subquery())
-                .order_by(*_order(sort, reverse)))  # fmt: skip
-    found = db.session.execute(page.limit(per_page + 1)).all()
+        page = _page_statement(actor, filters, timezone, sort, None if cursor is None else forward,
+                               per_page, count_limit)  # fmt: skip
+        if cursor is not None:
+            parameters = cursor_values(cursor)
+    found = db.session.execute(page, parameters).all()
     ids = [case_id for case_id, _ in found]
     loaded: dict[int, Any]
     if listed:
@@ -329,7 +373,8 @@ def list_cases(actor: User, filters: CaseFilters, *, timezone: str, per_page: in
         counted = found[0][1]
         total, exact = (count_limit, False) if counted > count_limit else (counted, True)
     else:
-        total, exact = count_cases(query, count_limit) if cursor is not None else (0, True)
+        total, exact = (count_cases(filtered(actor, filters, timezone=timezone), count_limit)
+                        if cursor is not None else (0, True))  # fmt: skip
     return CasePage(cases=rows, total=total, total_is_exact=exact, has_next=has_next,
                     has_previous=has_previous, sort=sort, count_limit=count_limit,
                     messages=messages)  # fmt: skip
