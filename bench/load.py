@@ -17,7 +17,9 @@
 4. Then, alone and without pauses, --concurrency clients ask for the case list for --saturate
    seconds, and then for the bare endpoint: the ratio of the two rates is the registry's own cost.
    This part uses a minimal HTTP/1.1 client so that the client's cost is small beside the
-   server's; the CPU time the client used is printed beside each rate.
+   server's; the CPU time the client and gunicorn's processes used a request is printed beside
+   each rate, and the ratio of the two from those CPU times (what the machine's other work does
+   not change).
 
 `--saturate-only` skips step 3 but for one officer's login: only the case list against the bare
 endpoint is measured.
