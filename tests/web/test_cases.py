@@ -516,3 +516,13 @@ def test_a_chosen_filter_is_selected_on_its_own_page_only(logged_in, officer, re
     assert '<option value="BDI" selected>' in chosen
     plain = logged_in.get("/cases").get_data(as_text=True)
     assert '<option value="BDI">' in plain and " selected>" not in plain
+
+
+@pytest.mark.parametrize("case_number", ["MNY-2026-000042", "MNY-2026-000042\n", "a b/c?d", "KBG-2026-1234567"])
+def test_the_lists_links_are_what_url_for_gives(app, case_number):
+    from flask import url_for
+
+    from registry.web.cases.views import case_links
+
+    with app.test_request_context("/cases"):
+        assert case_links()(case_number) == url_for("cases.show", case_number=case_number)

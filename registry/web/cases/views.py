@@ -88,7 +88,7 @@ def case_links() -> Callable[[str], str]:
     before, _, after = url_for("cases.show", case_number=placeholder).rpartition(placeholder)
 
     def link(case_number: str) -> str:
-        if CASE_NUMBER.match(case_number):
+        if CASE_NUMBER.fullmatch(case_number):
             return f"{before}{case_number}{after}"
         return url_for("cases.show", case_number=case_number)
 
