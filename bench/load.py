@@ -1,7 +1,7 @@
 """Load test: many officers at several border points working at once against a real gunicorn.
 
     python -m bench.load [--database-url URL] [--people 1000000] [--officers 50] [--duration 120] [--ramp 25]
-                         [--workers N] [--port 8765] [--saturate 15] [--concurrency 16]
+                         [--workers N] [--port 8765] [--saturate 15] [--concurrency 16] [--saturate-only]
 
 1. The database (SQLite in bench/out/ by default, or the PostgreSQL database given: emptied and
    refilled unless it already holds --people people in the newest schema) gets its synthetic people
@@ -17,7 +17,12 @@
 4. Then, alone and without pauses, --concurrency clients ask for the case list for --saturate
    seconds, and then for the bare endpoint: the ratio of the two rates is the registry's own cost.
    This part uses a minimal HTTP/1.1 client so that the client's cost is small beside the
-   server's; the CPU time the client used is printed beside each rate.
+   server's; the CPU time the client and gunicorn's processes used a request is printed beside
+   each rate, and the ratio of the two from those CPU times (what the machine's other work does
+   not change).
+
+`--saturate-only` skips step 3 but for one officer's login: only the case list against the bare
+endpoint is measured.
 
 Prints throughput, p50/p95/p99 and errors per action, and the machine's load (uptime) before and
 after; writes the figures to bench/out/load-<database>-<people>.json.
@@ -321,8 +326,46 @@ async def officers_at_work(base: str, officers: int, seconds: float,
     return starting, working, time.perf_counter() - begun, cookies
 
 
-async def hammer(port: int, path: str, cookie: str, concurrency: int, seconds: float) -> dict[str, Any]:
-    """`concurrency` keep-alive connections asking for `path` back to back: requests a second."""
+async def one_login(base: str) -> dict[str, str]:
+    """The first officer logged in, as in the officers' phase: the session cookie hammer() sends."""
+    results = Results()
+    username, point = officer_names(1)[0]
+    officer = Officer(base, username, point, results)
+    try:
+        if not await officer.login():
+            raise SystemExit(f"{username} could not log in: {dict(results.errors)}")
+        return {"registry_session": officer.client.cookies.get("registry_session", "")}
+    finally:
+        await officer.client.aclose()
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds used so far by gunicorn (`pid`, its master) and its workers, those living and
+    those already ended (a worker is recycled after max_requests): /proc's utime, stime, and the
+    children's."""
+    clock = os.sysconf("SC_CLK_TCK")
+
+    def fields(process: int | str) -> list[str]:
+        return Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+
+    master = fields(pid)
+    total = sum(int(value) for value in master[11:15])  # utime, stime, cutime, cstime
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                worker = fields(entry.name)
+            except OSError:  # ended meanwhile
+                continue
+            if int(worker[1]) == pid:
+                total += int(worker[11]) + int(worker[12])
+    return total / clock
+
+
+async def hammer(port: int, path: str, cookie: str, concurrency: int, seconds: float,
+                 server: int | None = None) -> dict[str, Any]:  # fmt: skip
+    """`concurrency` keep-alive connections asking for `path` back to back: requests a second,
+    and, given gunicorn's pid, the CPU time its processes spent a request (what the machine's
+    load does not change: the rate is what is left of two cores divided by it)."""
     latencies: list[float] = []
     failures = 0
     request = (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nCookie: registry_session={cookie}\r\n"
@@ -350,11 +393,15 @@ async def hammer(port: int, path: str, cookie: str, concurrency: int, seconds: f
                 reader, writer = await asyncio.open_connection("127.0.0.1", port)
         writer.close()
 
+    served = server_cpu(server) if server else 0.0
     cpu, started = time.process_time(), time.perf_counter()
     await asyncio.gather(*(connection(started + seconds) for _ in range(concurrency)))
     elapsed = time.perf_counter() - started
+    served = server_cpu(server) - served if server else 0.0
     return {"requests": len(latencies), "per_second": round(len(latencies) / elapsed, 1),
-            "failures": failures, **percentiles(latencies), "client_cpu_share": round((time.process_time() - cpu) / elapsed, 2)}  # fmt: skip
+            "failures": failures, **percentiles(latencies), "client_cpu_share": round((time.process_time() - cpu) / elapsed, 2),
+            "server_cpu_ms": round(served * 1000 / max(1, len(latencies)), 2),
+            "client_cpu_ms": round((time.process_time() - cpu) * 1000 / max(1, len(latencies)), 2)}  # fmt: skip
 
 
 def percentiles(values: list[float]) -> dict[str, float]:
@@ -379,10 +426,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     base = f"http://127.0.0.1:{args.port}"
     try:
         load_before = uptime()
-        starting, results, elapsed, cookies = asyncio.run(officers_at_work(base, args.officers, args.duration, args.ramp))
+        if args.saturate_only:
+            starting, results, elapsed = Results(), Results(), 0.0
+            cookies = asyncio.run(one_login(base))
+        else:
+            starting, results, elapsed, cookies = asyncio.run(officers_at_work(base, args.officers, args.duration, args.ramp))
         load_during = uptime()
-        cases = asyncio.run(hammer(args.port, "/cases", cookies["registry_session"], args.concurrency, args.saturate))
-        bare = asyncio.run(hammer(args.port, "/bench/bare", "", args.concurrency, args.saturate))
+        cases = asyncio.run(hammer(args.port, "/cases", cookies["registry_session"], args.concurrency, args.saturate,
+                                   server.pid))  # fmt: skip
+        bare = asyncio.run(hammer(args.port, "/bench/bare", "", args.concurrency, args.saturate, server.pid))
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(30)
@@ -391,7 +443,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     total = sum(len(values) for values in results.latencies.values())
     return {"database": url.split(":", 1)[0].split("+")[0], "people": args.people, "officers": args.officers,
             "duration_s": round(elapsed, 1), "workers": args.workers or "gunicorn.conf.py",
-            "requests": total, "per_second": round(total / elapsed, 1),
+            "requests": total, "per_second": round(total / elapsed, 1) if elapsed else 0.0,
             "errors": sum(len(errors) for errors in results.errors.values()),
             "error_samples": {action: errors[:3] for action, errors in results.errors.items()},
             "actions": actions, "ramp_s": args.ramp, "shift_start": shift_start,
@@ -399,6 +451,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "possible_duplicates_confirmed": results.matches_shown,
             "case_list_alone": cases, "bare_alone": bare,
             "case_list_to_bare": round(cases["per_second"] / bare["per_second"], 3) if bare["per_second"] else None,
+            # The same ratio from the CPU each request cost gunicorn and this client, whatever
+            # else the machine was doing (Redis's share, for the list's rate limit, not counted).
+            "case_list_to_bare_by_cpu": round((bare["server_cpu_ms"] + bare["client_cpu_ms"])
+                                              / (cases["server_cpu_ms"] + cases["client_cpu_ms"]), 3),
             "uptime_before": load_before, "uptime_after_officers": load_during, "uptime_end": uptime()}  # fmt: skip
 
 
@@ -432,8 +488,10 @@ def show(figures: dict[str, Any]) -> None:
     for name in ("case_list_alone", "bare_alone"):
         row = figures[name]
         print(f"{name:<16} {row['per_second']:>8}/s  p50 {row['p50_ms']} ms  p95 {row['p95_ms']} ms  "
-              f"failures {row['failures']}  client CPU {row['client_cpu_share']:.0%} of a core")  # fmt: skip
-    print(f"case list / bare endpoint: {figures['case_list_to_bare']:.1%}")
+              f"failures {row['failures']}  client CPU {row['client_cpu_share']:.0%} of a core  "
+              f"CPU a request: gunicorn {row['server_cpu_ms']} ms, client {row['client_cpu_ms']} ms")  # fmt: skip
+    print(f"case list / bare endpoint: {figures['case_list_to_bare']:.1%} "
+          f"(by CPU a request: {figures['case_list_to_bare_by_cpu']:.1%})")
     for key in ("uptime_before", "uptime_after_officers", "uptime_end"):
         print(f"{key}: {figures[key]}")
     for action, samples in figures["error_samples"].items():
@@ -452,6 +510,8 @@ def main() -> None:
     parser.add_argument("--saturate", type=float, default=15)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--prepare-only", action="store_true", help="build the database and accounts, then stop")
+    parser.add_argument("--saturate-only", action="store_true",
+                        help="only the case list against the bare endpoint (one officer logs in)")
     args = parser.parse_args()
     if args.prepare_only:
         prepare(database_for(args.people, args.database_url), args.people, args.officers)
@@ -459,7 +519,8 @@ def main() -> None:
     figures = run(args)
     show(figures)
     OUT.mkdir(exist_ok=True)
-    target = OUT / f"load-{figures['database']}-{args.people}.json"
+    suffix = "-saturate" if args.saturate_only else ""
+    target = OUT / f"load-{figures['database']}-{args.people}{suffix}.json"
     target.write_text(json.dumps(figures, indent=2))
     print(f"written to {target}")
 

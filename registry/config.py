@@ -114,7 +114,9 @@ def flask_config(settings: Settings, instance_path: Path) -> dict[str, Any]:
         # and goes back to Redis when it answers again.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": not settings.RATELIMIT_STORAGE_URI.startswith("memory://"),
         "RATELIMIT_SWALLOW_ERRORS": not settings.RATELIMIT_STORAGE_URI.startswith("memory://"),
-        "RATELIMIT_HEADERS_ENABLED": True,
+        # X-RateLimit-* only on the JSON API's answers (registry/api/views.py): on every page they
+        # cost two more questions to Redis for headers no browser reads.
+        "RATELIMIT_HEADERS_ENABLED": False,
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": settings.TIMEZONE,
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),

@@ -21,7 +21,7 @@ from flask import (
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask_babel import gettext
 from flask_login import current_user, logout_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import ClientDisconnected
 
@@ -44,17 +44,18 @@ AUTH_AT = "auth_at"
 SEEN_AT = "seen_at"
 
 
+# The account and its border points in one statement (the relationship alone would ask a second
+# question): every request but the public ones starts here, so the statement is built once.
+_ACCOUNT = select(User).where(User.id == bindparam("id")).options(joinedload(User.border_points))
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     """The session names the account and its nonce: a changed nonce ends every session."""
     account_id, _, nonce = user_id.partition(":")
     if not account_id.isdigit() or not nonce:
         return None
-    # The account and its border points in one statement (the relationship alone would ask a
-    # second question): every request but the public ones starts here.
-    user = db.session.scalars(
-        select(User).where(User.id == int(account_id)).options(joinedload(User.border_points))
-    ).unique().one_or_none()
+    user = db.session.scalars(_ACCOUNT, {"id": int(account_id)}).unique().one_or_none()
     if user is None or not user.active or user.session_nonce != nonce:
         return None
     return user

@@ -105,10 +105,22 @@ def country_of(code: str | None) -> str:
     return _country(current_language(), code)
 
 
+# Countries already named, by language: a list names the same few nationalities many times.
+_COUNTRIES: dict[tuple[str, str | None], str] = {}
+
+
 def _country(language: str, code: str | None) -> str:
-    if code in reference.SPECIAL_NATIONALITIES:
-        return gettext(reference.SPECIAL_NATIONALITIES[code])
-    return reference.country_name(code, language)
+    """A country's name in `language`, which must be the current locale's (gettext speaks it)."""
+    found = _COUNTRIES.get((language, code))
+    if found is None:
+        if len(_COUNTRIES) >= 4096:
+            _COUNTRIES.clear()
+        if code in reference.SPECIAL_NATIONALITIES:
+            found = gettext(reference.SPECIAL_NATIONALITIES[code])
+        else:
+            found = reference.country_name(code, language)
+        _COUNTRIES[language, code] = found
+    return found
 
 
 def language_of(code: str | None) -> str:

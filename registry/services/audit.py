@@ -23,6 +23,7 @@ from sqlalchemy import (
     Connection,
     String,
     and_,
+    bindparam,
     cast,
     event,
     func,
@@ -144,11 +145,19 @@ def row_hash(entry: Any, seq: int, prev_hash: str) -> str:
     return hashlib.sha256(canonical(entry, seq, prev_hash)).hexdigest()
 
 
+# The chain's statements, built once: every request that records a row runs them, and building
+# them again each time cost as much as running them.
+_LOCKED_HEAD = (select(AuditChainHead.last_seq, AuditChainHead.last_hash)
+                .where(AuditChainHead.id == 1).with_for_update())  # fmt: skip
+_INSERT_ROWS = insert(AuditEntry.__table__)
+_MOVE_HEAD = (update(AuditChainHead.__table__).where(AuditChainHead.__table__.c.id == 1)
+              .values(last_seq=bindparam("seq"), last_hash=bindparam("hash")))  # fmt: skip
+
+
 def _lock_head(connection: Connection) -> tuple[int, str]:
     """The chain's last (seq, hash), its row locked until the commit. Read as a plain row on the
     transaction's connection, not an object: every request that records a row passes here."""
-    locked = (select(AuditChainHead.last_seq, AuditChainHead.last_hash)
-              .where(AuditChainHead.id == 1).with_for_update())  # fmt: skip
+    locked = _LOCKED_HEAD
     head = connection.execute(locked).one_or_none()
     if head is None:
         from sqlalchemy.dialects import postgresql, sqlite
@@ -181,9 +190,8 @@ def _chain_pending_entries(session: Session) -> None:
     # Written as plain rows on the transaction's connection, not through the ORM's unit of work:
     # every page records at least one, and the ORM's flush of it cost as much as the page's
     # two queries. The ORM never sees these rows as objects, so it cannot change them either.
-    connection.execute(insert(AuditEntry.__table__), rows)
-    connection.execute(update(AuditChainHead.__table__).where(AuditChainHead.__table__.c.id == 1)
-                       .values(last_seq=seq, last_hash=previous))  # fmt: skip
+    connection.execute(_INSERT_ROWS, rows)
+    connection.execute(_MOVE_HEAD, {"seq": seq, "hash": previous})
 
 
 # The columns of a row as written (the id is the database's).

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
+from types import SimpleNamespace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CTE, ColumnElement, Select, false, func, intersect, select, tuple_, union
-from sqlalchemy.orm import joinedload, load_only, raiseload, selectinload
+from sqlalchemy import CTE, ColumnElement, Select, bindparam, false, func, intersect, select, tuple_, union
+from sqlalchemy.orm import joinedload, selectinload
 
 from registry.domain.cases import looks_like_case_number
 from registry.domain.errors import NotFound
@@ -78,7 +79,7 @@ class CaseFilters:
 class CasePage:
     """One page of the list. The count stops at `count_limit`: beyond, the page says "more than"."""
 
-    cases: list[Case]
+    cases: list[Case] | list[ListedCase]
     total: int
     total_is_exact: bool
     has_next: bool
@@ -230,41 +231,113 @@ def _order(sort: str, reverse: bool = False, rows: Any = Case) -> list[Any]:
     return keys
 
 
-def _beyond(cursor: Case, sort: str, forward: bool, rows: Any = Case) -> ColumnElement[bool]:
-    """Rows after (forward) or before the cursor's row in the list's order: the keyset."""
+# The cursor's values, bound when a page's statement runs (see cursor_values), each as its
+# column's type: a value bound without one (an aware datetime in a bare tuple_()) would be sent as
+# TIMESTAMP WITH TIME ZONE, which PostgreSQL compares with the naive UTC column in the session's
+# time zone (pages skipping or repeating hours).
+_CURSOR = SimpleNamespace(registered_at=bindparam("cursor_at", type_=Case.registered_at.type),
+                          id=bindparam("cursor_id", type_=Case.id.type),
+                          case_number=bindparam("cursor_number", type_=Case.case_number.type))  # fmt: skip
+
+
+def cursor_values(cursor: Case) -> dict[str, Any]:
+    return {"cursor_at": cursor.registered_at, "cursor_id": cursor.id, "cursor_number": cursor.case_number}
+
+
+def _beyond(sort: str, forward: bool, rows: Any = Case) -> ColumnElement[bool]:
+    """Rows after (forward) or before the cursor's row in the list's order: the keyset. The
+    cursor's values are _CURSOR's parameters."""
     if sort == "case_number":
-        return rows.case_number > cursor.case_number if forward else rows.case_number < cursor.case_number
-    # A plain tuple, so that its values are bound as the columns' types: a bare tuple_() of
-    # values would send an aware datetime as TIMESTAMP WITH TIME ZONE, which PostgreSQL compares
-    # with the naive UTC column in the session's time zone (pages skipping or repeating hours).
-    key, here = tuple_(rows.registered_at, rows.id), (cursor.registered_at, cursor.id)
+        return rows.case_number > _CURSOR.case_number if forward else rows.case_number < _CURSOR.case_number
+    key, here = tuple_(rows.registered_at, rows.id), tuple_(_CURSOR.registered_at, _CURSOR.id)
     later_first = sort == "newest"
     return key < here if later_first == forward else key > here
 
 
-# What the case list shows of a case and its principal. The rest (some fifty columns of the case,
-# twenty of the person, and the joined border point) was read and turned into Python values for
-# nothing; reading any of it from a list's case raises, rather than asking once a row.
-LIST_COLUMNS = (
-    load_only(Case.case_number, Case.status, Case.priority, Case.registered_at, raiseload=True),
-    raiseload(Case.border_point),
-    joinedload(Case.principal).load_only(Person.given_names, Person.family_name, Person.sex,
-                                         Person.nationality, raiseload=True),
-)  # fmt: skip
+@dataclass(frozen=True, slots=True)
+class ListedPerson:
+    """What the case list shows of a case's principal."""
+
+    given_names: str | None
+    family_name: str | None
+    sex: str
+    nationality: str | None
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.given_names, self.family_name) if part)
+
+
+@dataclass(frozen=True, slots=True)
+class ListedCase:
+    """What the case list shows of a case, read as plain values in one statement for the page.
+
+    Loading the page's 25 cases and their principals as ORM objects cost four times as much as
+    the values themselves. Nothing else is here: a page reading any other column of a case fails
+    (AttributeError) rather than asking for it once a row.
+    """
+
+    id: int
+    case_number: str
+    status: str
+    priority: str
+    registered_at: datetime
+    principal: ListedPerson
+
+
+_LISTED = select(Case.id, Case.case_number, Case.status, Case.priority, Case.registered_at,
+                 Person.given_names, Person.family_name, Person.sex, Person.nationality
+                 ).join(Person, Person.id == Case.principal_id)  # fmt: skip
+
+
+_LISTED_BY_ID = _LISTED.where(Case.id.in_(bindparam("ids", expanding=True)))
+
+
+def _listed_cases(ids: list[int]) -> dict[int, ListedCase]:
+    rows = db.session.execute(_LISTED_BY_ID, {"ids": ids}).all()
+    return {row[0]: ListedCase(*row[:5], ListedPerson(*row[5:])) for row in rows}
+
+
+# Statements of a page and its count already built, by all they are built from: the actor's
+# scope, the filters but a search, the order, which way from a cursor, the page's size and the
+# count's limit. Building and keying a statement of this size cost more than SQLite's answering
+# it; the cursor's values are bound when it runs.
+_PAGES: dict[tuple[object, ...], Select[Any]] = {}
+_PAGES_SIZE = 1024
+
+
+def _page_statement(actor: User, filters: CaseFilters, timezone: str, sort: str, forward: bool | None,
+                    per_page: int, count_limit: int) -> Select[Any]:  # fmt: skip
+    """The ids of a page of cases (and their count), without a search; `forward`: None on the
+    first page, else whether the page follows its cursor or precedes it."""
+    key = (actor.id, actor.role, actor.all_border_points, filters, timezone, sort, forward, per_page,
+           count_limit)  # fmt: skip
+    page = _PAGES.get(key)
+    if page is None:
+        query = filtered(actor, filters, timezone=timezone)
+        # The page's ids first: sorting many matches then reads two columns (often from an index
+        # alone), not every column of each case and its principal. The count comes in the same
+        # statement.
+        page_query = query if forward is None else query.where(_beyond(sort, forward))
+        page = (page_query.with_only_columns(Case.id, _capped_count(query, count_limit).scalar_subquery())
+                .order_by(*_order(sort, reverse=forward is False)).limit(per_page + 1))  # fmt: skip
+        if len(_PAGES) >= _PAGES_SIZE:
+            _PAGES.clear()
+        _PAGES[key] = page
+    return page
 
 
 def list_cases(actor: User, filters: CaseFilters, *, timezone: str, per_page: int, count_limit: int,
                sort: str = "newest", after: str | None = None, before: str | None = None,
-               shown: tuple[Any, ...] = ()) -> CasePage:  # fmt: skip
+               listed: bool = False) -> CasePage:  # fmt: skip
     """A page of the actor's matching cases, in `sort` order, after or before a case number.
 
     Pages follow each other by the last (or first) case shown, not by an offset: page 4,000 is as
-    fast as page 1, and a case registered meanwhile does not shift the next page. `shown`: loader
-    options limiting what is read of each case (LIST_COLUMNS: what the case list shows).
+    fast as page 1, and a case registered meanwhile does not shift the next page. `listed`: the
+    cases as ListedCase values (what the case list shows), not as Case objects.
     """
     if sort not in SORTS:
         sort = "newest"
-    query = filtered(actor, filters, timezone=timezone)
     messages: list[str] = []
     cursor_number, forward = (before, False) if before else (after, True)
     cursor = None
@@ -275,7 +348,9 @@ def list_cases(actor: User, filters: CaseFilters, *, timezone: str, per_page: in
         if cursor is None:
             messages.append(N_("That page is no longer available: here is the first page."))
     reverse = not forward and cursor is not None
+    parameters: dict[str, Any] = {}
     if filters.q and filters.q.strip():
+        query = filtered(actor, filters, timezone=timezone)
         # A search's matches within the actor's scope, found once: the page and its count read
         # them from there. Checking each match's border point (a look-up of its case) twice, once
         # for the page and once for the count, was a fifth of a common name's search.
@@ -292,19 +367,21 @@ def list_cases(actor: User, filters: CaseFilters, *, timezone: str, per_page: in
         counted = select(func.count()).select_from(select(matched.c.id).limit(count_limit + 1).subquery())
         page = select(matched.c.id, counted.scalar_subquery())
         if cursor is not None:
-            page = page.where(_beyond(cursor, sort, forward, matched.c))
-        page = page.order_by(*_order(sort, reverse, matched.c))
+            page = page.where(_beyond(sort, forward, matched.c))
+            parameters = cursor_values(cursor)
+        page = page.order_by(*_order(sort, reverse, matched.c)).limit(per_page + 1)
     else:
-        # The page's ids first: sorting many matches then reads two columns (often from an index
-        # alone), not every column of each case and its principal. The count comes in the same
-        # statement.
-        page_query = query if cursor is None else query.where(_beyond(cursor, sort, forward))
-        page = (page_query.with_only_columns(Case.id, _capped_count(query, count_limit).scalar_subquery())
-                .order_by(*_order(sort, reverse)))  # fmt: skip
-    found = db.session.execute(page.limit(per_page + 1)).all()
+        page = _page_statement(actor, filters, timezone, sort, None if cursor is None else forward,
+                               per_page, count_limit)  # fmt: skip
+        if cursor is not None:
+            parameters = cursor_values(cursor)
+    found = db.session.execute(page, parameters).all()
     ids = [case_id for case_id, _ in found]
-    loaded = {case.id: case for case in
-              db.session.scalars(select(Case).where(Case.id.in_(ids)).options(*shown))}  # fmt: skip
+    loaded: dict[int, Any]
+    if listed:
+        loaded = _listed_cases(ids)
+    else:
+        loaded = {case.id: case for case in db.session.scalars(select(Case).where(Case.id.in_(ids)))}
     rows = [loaded[case_id] for case_id in ids]
     more = len(rows) > per_page
     rows = rows[:per_page]
@@ -317,7 +394,8 @@ def list_cases(actor: User, filters: CaseFilters, *, timezone: str, per_page: in
         counted = found[0][1]
         total, exact = (count_limit, False) if counted > count_limit else (counted, True)
     else:
-        total, exact = count_cases(query, count_limit) if cursor is not None else (0, True)
+        total, exact = (count_cases(filtered(actor, filters, timezone=timezone), count_limit)
+                        if cursor is not None else (0, True))  # fmt: skip
     return CasePage(cases=rows, total=total, total_is_exact=exact, has_next=has_next,
                     has_previous=has_previous, sort=sort, count_limit=count_limit,
                     messages=messages)  # fmt: skip
@@ -440,16 +518,23 @@ def record_view(actor: User, case: Case, *, purpose: str, ip_address: str | None
                  ip_address=ip_address, details=details)  # fmt: skip
 
 
-def list_assignees(actor: User) -> list[tuple[str, str]]:
-    """(username, name) of the accounts that can follow the actor's cases (officers, supervisors)."""
-    points = actor.border_point_scope()
-    holders = select(user_border_point.c.user_id).where(user_border_point.c.border_point_id.in_(points))
-    rows = db.session.execute(
-        select(User.username, User.full_name)
-        .where(User.role.in_([Role.OFFICER, Role.SUPERVISOR]), User.active)
-        .where(User.id.in_(holders) | (User.all_border_points & (User.role == Role.SUPERVISOR)))
-        .order_by(User.username)
-    ).all()
+# The accounts that can follow cases of some border points: built once (the list asks it on every page).
+_ASSIGNEES = (
+    select(User.username, User.full_name)
+    .where(User.role.in_([Role.OFFICER, Role.SUPERVISOR]), User.active)
+    .where(User.id.in_(select(user_border_point.c.user_id)
+                       .where(user_border_point.c.border_point_id.in_(bindparam("points", expanding=True))))
+           | (User.all_border_points & (User.role == Role.SUPERVISOR)))
+    .order_by(User.username)
+)  # fmt: skip
+
+
+def list_assignees(actor: User, border_points: list[BorderPoint] | None = None) -> list[tuple[str, str]]:
+    """(username, name) of the accounts that can follow the actor's cases (officers, supervisors).
+    `border_points`: the actor's, from list_border_points() when the caller has them already."""
+    if border_points is None:
+        border_points = list_border_points(actor)
+    rows = db.session.execute(_ASSIGNEES, {"points": [point.id for point in border_points]}).all()
     return [(username, full_name or username) for username, full_name in rows]
 
 

@@ -653,9 +653,17 @@ def test_calls_are_limited_per_token(app_factory, create_user, make_token):
         second = api_tokens.create_token(user, created_by="test")[1]
         db.session.commit()
     one, two = Api(app, first), Api(app, second)
-    assert [one.get("/cases").status_code for _ in range(3)] == [200, 200, 200]
-    assert_problem(one.get("/cases"), 429)
+    answers = [one.get("/cases") for _ in range(3)]
+    assert [answer.status_code for answer in answers] == [200, 200, 200]
+    assert [answer.headers["X-RateLimit-Remaining"] for answer in answers] == ["2", "1", "0"]
+    assert answers[0].headers["X-RateLimit-Limit"] == "3" and "X-RateLimit-Reset" in answers[0].headers
+    refused = one.get("/cases")
+    assert_problem(refused, 429)
+    assert 0 <= int(refused.headers["Retry-After"]) <= 60
     assert two.get("/cases").status_code == 200
+    # A web page is limited too, but says nothing of it: the headers would cost two questions to
+    # the limits' storage on every page.
+    assert "X-RateLimit-Limit" not in app.test_client().get("/login").headers
     # Flask-Limiter's on/off switch belongs to the extension, not to an app: binding an app with
     # the tests' settings turns it off again for the tests that follow.
     app_factory()

@@ -83,6 +83,8 @@ class CaseFilterForm(RegistrationDatesForm):
 
     SELECTS = ("status", "pathway", "border_point", "assigned_to", "priority", "vulnerability",
                "nationality")  # fmt: skip
+    # Every field read from the query string: what the form's values and errors depend on.
+    FIELDS = ("q", *SELECTS, "registered_from", "registered_to", "sort")
 
     def __init__(self, formdata: object, border_points: list[tuple[str, str]],
                  assignees: list[tuple[str, str]]) -> None:  # fmt: skip
