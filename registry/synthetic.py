@@ -28,7 +28,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from itertools import accumulate
 from multiprocessing.connection import Connection as PipeEnd
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, func, select, text
@@ -43,6 +43,9 @@ from registry.models import BorderPoint, Case, CaseSequence, Person, User, user_
 from registry.models.bulk import BulkWriter, Formats
 from registry.models.person import search_name_of
 from registry.services import audit
+
+if TYPE_CHECKING:
+    from registry.services.stats import DailyCounts
 
 DEFAULT_POINTS = [("MNY", "Manyovu", "Kigoma"), ("KBG", "Kabanga", "Kagera"),
                   ("RSM", "Rusumo", "Kagera"), ("MTK", "Mutukula", "Kagera")]  # fmt: skip
@@ -163,6 +166,8 @@ class Batch:
     rows: dict[str, list[tuple[Any, ...]]] = field(default_factory=lambda: {name: [] for name in COLUMNS})
     # On SQLite, the rows as a serialised database instead (see `_packed`).
     database: bytes | None = None
+    # The dashboard's daily figures of the batch's cases, when the load counts them (`Setting`).
+    figures: dict[Any, list[int]] | None = None
 
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -221,6 +226,8 @@ def generate(people: int, border_points: Sequence[str] = (), *, years: float = 3
     number of workers. Commits as it goes (one transaction per batch), then recounts the
     dashboard's figures.
     """
+    from registry.services import stats
+
     started, cpu = clock.perf_counter(), clock.process_time() + _workers_cpu()
     found = _border_points(border_points)
     staff = _staff(found)
@@ -240,7 +247,8 @@ def generate(people: int, border_points: Sequence[str] = (), *, years: float = 3
         writer = BulkWriter(connection)
         setting = Setting(seed=seed, points=points, staff=staff, now=now or datetime.now(UTC),
                           span=timedelta(days=365.25 * years), timezone=timezone, dialect=writer.dialect,
-                          schema=_batch_schema(connection))  # fmt: skip
+                          schema=_batch_schema(connection), count_figures=shortcuts)  # fmt: skip
+        figures = stats.DailyCounts()
         plans = _plans(random.Random(seed), people, batch_people, ids)  # noqa: S311 - synthetic data, reproducible from its seed, not a secret
         with closing(_made(setting, plans, _workers(workers, people, batch_people))) as batches:
             for batch in batches:
@@ -262,6 +270,8 @@ def generate(people: int, border_points: Sequence[str] = (), *, years: float = 3
                             writer.write(table, COLUMNS[table], rows[table])
                 _save_sequences(connection, sequences)
                 connection.commit()
+                if batch.figures:
+                    figures.merge(batch.figures)
                 made += batch.people
                 cases += len(numbers)
                 events += batch.events
@@ -274,10 +284,10 @@ def generate(people: int, border_points: Sequence[str] = (), *, years: float = 3
                 connection.execute(text(sql))
             connection.commit()
     written, cpu = clock.perf_counter(), clock.process_time() + _workers_cpu() - cpu
-    from registry.services import stats
-
     if shortcuts:
-        stats.recount_all(timezone)  # the triggers were off: no day was queued for a recount
+        # The triggers were off (no day was queued for a recount): the figures the batches
+        # counted of their own cases replace the old ones, of an empty registry.
+        stats.recount_all(timezone, figures.counts)
     else:
         stats.refresh_figures(timezone)
     db.session.commit()
@@ -311,6 +321,9 @@ class Setting:
     dialect: str
     # SQLite: the loaded tables' CREATE TABLE statements, for a batch's own database.
     schema: tuple[str, ...] | None = None
+    # Whether each batch counts the dashboard's daily figures of its cases (a load that
+    # recounts them all from scratch afterwards: the triggers are off).
+    count_figures: bool = False
 
 
 @dataclass(frozen=True)
@@ -434,12 +447,19 @@ def _rows(setting: Setting, plan: Plan) -> Batch:
     now, span, points = setting.now, setting.span, setting.points
     moments = sorted(now - span * rng.random() for _ in households)
     batch = Batch(people=sum(plan.sizes), first_case_id=plan.first_case_id)
+    counts = None
+    if setting.count_figures:
+        from registry.services.stats import DailyCounts
+
+        counts = DailyCounts()
     ids = Ids(plan.first_person_id, plan.first_case_id)
     for household, moment in zip(households, moments, strict=True):
         point_index = rng.randrange(len(points))
         batch.registered.append((point_index, moment.astimezone(zone).year))
         batch.events += _case(rng, batch, ids, household, points[point_index], moment, now, zone,
-                              setting.staff, formats)  # fmt: skip
+                              setting.staff, formats, counts)  # fmt: skip
+    if counts is not None:
+        batch.figures = counts.counts
     if setting.schema is not None:
         batch.database = _packed(setting.schema, batch)
         batch.rows = {}
@@ -497,15 +517,22 @@ def _copy_batch(connection: Connection, batch: Batch, numbers: list[str]) -> Non
     raw: Any = connection.connection.dbapi_connection
     raw.deserialize(batch.database, name=BATCH)  # outside a transaction, as SQLite requires
     connection.begin()
-    case_ids = range(batch.first_case_id, batch.first_case_id + len(numbers))
-    raw.executemany(f"UPDATE {BATCH}.case_file SET case_number = ? WHERE id = ?", zip(numbers, case_ids, strict=True))  # noqa: S608 - a constant schema name
+    # The numbers beside the cases, joined in the copy: updating each case's wide row (and the
+    # batch's unique index) one statement at a time cost more than copying them.
+    raw.execute("CREATE TEMP TABLE IF NOT EXISTS case_number (id INTEGER PRIMARY KEY, number TEXT NOT NULL)")
+    raw.execute("DELETE FROM temp.case_number")
+    raw.executemany("INSERT INTO temp.case_number VALUES (?, ?)", enumerate(numbers, batch.first_case_id))
     for table in TABLE_ORDER:
         columns = COLUMNS[table]
-        if set(columns) == set(_columns(raw, table)):
+        names = ", ".join(f'"{name}"' for name in columns)
+        if table == "case_file":
+            chosen = ", ".join("n.number" if name == "case_number" else f'c."{name}"' for name in columns)
+            raw.execute(f'INSERT INTO main.case_file ({names}) SELECT {chosen} FROM {BATCH}.case_file c '  # noqa: S608 - the loader's own column names
+                        "JOIN temp.case_number n ON n.id = c.id ORDER BY c.id")
+        elif set(columns) == set(_columns(raw, table)):
             # Same columns in the same order (the same CREATE TABLE): SELECT * lets SQLite copy records as they are.
             raw.execute(f'INSERT INTO main."{table}" SELECT * FROM {BATCH}."{table}"')  # noqa: S608 - the loader's own table names
         else:  # a generated id left out: numbered by this database
-            names = ", ".join(f'"{name}"' for name in columns)
             raw.execute(f'INSERT INTO main."{table}" ({names}) SELECT {names} FROM {BATCH}."{table}"')  # noqa: S608 - the loader's own table and column names
 
 
@@ -594,14 +621,19 @@ def _bulk_connection(fresh: bool) -> Iterator[Connection]:
     may leave the file damaged, and the remedy is the same as for an unfinished load, generating
     it again; an application crash loses nothing committed. The connection is then discarded, so
     that no other request ever gets it with those settings."""
+    sqlite = db.engine.dialect.name == "sqlite"
+    if sqlite and fresh:
+        db.engine.dispose()  # this process's idle connections would keep the file in WAL mode
     connection = db.engine.connect()
+    journal_in_memory = False
     try:
-        if connection.dialect.name == "sqlite":
+        if sqlite:
             raw: Any = connection.connection.dbapi_connection
             # threads: CREATE INDEX and ORDER BY sort with helper threads (the workers are done by then).
             pragmas = ["foreign_keys=OFF", "temp_store=MEMORY", "cache_size=-262144", "threads=4"]
             if fresh:
                 pragmas.append("synchronous=OFF")
+                journal_in_memory = _journal_in_memory(raw)
             for pragma in pragmas:
                 raw.execute(f"PRAGMA {pragma}")
             raw.execute(f"ATTACH DATABASE ':memory:' AS {BATCH}")
@@ -610,9 +642,25 @@ def _bulk_connection(fresh: bool) -> Iterator[Connection]:
         connection.rollback()
         raise
     finally:
-        if connection.dialect.name == "sqlite":
+        if sqlite:
+            if journal_in_memory:
+                connection.connection.dbapi_connection.execute("PRAGMA journal_mode=WAL")
             connection.invalidate()
         connection.close()
+
+
+def _journal_in_memory(raw: Any) -> bool:
+    """Filling an empty SQLite registry: a rollback journal kept in memory instead of the
+    write-ahead log, which writes every page twice (to the log, then, at each checkpoint, to
+    the database). A failed batch still rolls back. Only possible while no other connection has
+    the file open: otherwise the load keeps WAL, at once, rather than wait for them."""
+    raw.execute("PRAGMA busy_timeout=0")
+    try:
+        return bool(raw.execute("PRAGMA journal_mode=MEMORY").fetchone()[0] == "memory")
+    except sqlite3.OperationalError:  # "database is locked": another connection uses the file
+        return False
+    finally:
+        raw.execute("PRAGMA busy_timeout=30000")
 
 
 # Filling an empty SQLite registry with at least this many people, the load takes the shortcuts
@@ -764,8 +812,10 @@ def _household(rng: random.Random, size: int) -> Household:
 
 
 def _case(rng: random.Random, batch: Batch, ids: Ids, household: Household, point: Point,
-          moment: datetime, now: datetime, zone: ZoneInfo, staff: Staff, writer: Formats) -> int:  # fmt: skip
-    """Add one household's people and case to the batch; return the number of events."""
+          moment: datetime, now: datetime, zone: ZoneInfo, staff: Staff, writer: Formats,
+          counts: DailyCounts | None = None) -> int:  # fmt: skip
+    """Add one household's people and case to the batch, and its daily figures to `counts`;
+    return the number of events."""
     rows = batch.rows
     day, moment_text = writer.day, writer.moment
     registered_on = moment.astimezone(zone).date()
@@ -778,6 +828,7 @@ def _case(rng: random.Random, batch: Batch, ids: Ids, household: Household, poin
     registered_at = moment_text(moment)
     person_ids = []
     every_vulnerability: list[str] = []
+    counted_members = []
     for member in household.members:
         person_id = ids.person
         ids.person += 1
@@ -792,14 +843,14 @@ def _case(rng: random.Random, batch: Batch, ids: Ids, household: Household, poin
         other_names = ""
         if rng.random() < 0.06:
             other_names = member.given_names.replace("é", "e").replace("è", "e")
-        search_name, tokens = _folded(member.given_names, member.family_name, other_names)
+        name = _name(member.given_names, member.family_name, other_names)
         rows["person"].append((
-            person_id, member.given_names, member.family_name, other_names, search_name, member.sex,
+            person_id, member.given_names, member.family_name, other_names, name.search_name, member.sex,
             day(born), precision, nationality, country, _one_of(rng, PLACES.get(nationality, [None])),
             languages, phone, phone_digits_reversed(phone) if phone else None, None, registered_at, registered_at, 1,
             None,
         ))  # fmt: skip
-        rows["person_name_token"].extend((token, person_id) for token in tokens)
+        rows["person_name_token"] += [(token, person_id) for token in name.tokens]
         numbers = []
         if consent and adult and rng.random() < 0.5:
             kind = "passport" if rng.random() < 0.3 else "national_id"
@@ -808,14 +859,13 @@ def _case(rng: random.Random, batch: Batch, ids: Ids, household: Household, poin
             numbers.append(number)
             rows["identity_document"].append((person_id, kind, number, number, country,
                                               day(registered_on + timedelta(days=_between(rng, -400, 3000)))))  # fmt: skip
-        identity = dedupe.Identity(given_names=member.given_names, family_name=member.family_name,
-                                   other_names=other_names, sex=member.sex, date_of_birth=born,
-                                   dob_precision=precision, nationality=nationality,
-                                   document_numbers=frozenset(numbers), phone=phone or "")  # fmt: skip
-        rows["person_match_key"].extend((key, person_id) for key in dedupe.blocking_keys(identity))
+        keys = dedupe.stored_keys(name.keys, member.sex, born, precision, numbers,
+                                  dedupe.normalise_phone(phone) if phone else "")  # fmt: skip
+        rows["person_match_key"] += [(key, person_id) for key in keys]
         for code in dict.fromkeys(member.vulnerabilities):
             rows["person_vulnerability"].append((person_id, code, None))
             every_vulnerability.append(code)
+        counted_members.append((member.sex, born, nationality, not counted_members))
 
     case_id = ids.case
     ids.case += 1
@@ -861,6 +911,13 @@ def _case(rng: random.Random, batch: Batch, ids: Ids, household: Household, poin
         rows["case_member"].append((case_id, person_id, member.relationship))
     if rng.random() < 0.3:
         _follow_ups(rng, rows["follow_up"], case_id, moment, path, officer, zone, writer)
+    if counts is not None:
+        utc_day = (moment if moment.tzinfo is UTC else moment.astimezone(UTC)).date()
+        counts.add_case(point.id, utc_day, registered_on, path.status, path.pathway,
+                        fields.get("arrival_confirmed_on"), fields.get("permit_number"), fields.get("decision_on"),
+                        counted_members)  # fmt: skip
+        if every_vulnerability:
+            counts.add_vulnerabilities(point.id, utc_day, registered_on, path.pathway, every_vulnerability)
     return len(path.events) + 1
 
 
@@ -888,11 +945,18 @@ def _registered_details(border_point: str, consent: bool) -> str:
     return json.dumps({"border_point": border_point, "consent_given": consent})
 
 
-@lru_cache(maxsize=100_000)
-def _folded(given_names: str, family_name: str, other_names: str) -> tuple[str, tuple[str, ...]]:
-    """The search name and its words; names repeat, folding them (Unidecode) does not need to."""
+class _Name(NamedTuple):
+    search_name: str
+    tokens: tuple[str, ...]
+    keys: dedupe.NameKeys
+
+
+@lru_cache(maxsize=200_000)
+def _name(given_names: str, family_name: str, other_names: str) -> _Name:
+    """What a person's names decide, worked out once per spelling: names repeat (a finite pool of
+    given and family names), folding them (Unidecode) and their phonetic keys need not."""
     search_name = search_name_of(given_names, family_name, other_names)
-    return search_name, tuple(name_tokens(search_name))
+    return _Name(search_name, tuple(name_tokens(search_name)), dedupe.name_keys(given_names, family_name, other_names))
 
 
 def _years_before(day: date, years: int) -> date:
