@@ -163,7 +163,9 @@ class Batch:
     first_case_id: int = 0
     # Each case's border point (its index in the points) and year of registration, in order.
     registered: list[tuple[int, int]] = field(default_factory=list)
-    rows: dict[str, list[tuple[Any, ...]]] = field(default_factory=lambda: {name: [] for name in COLUMNS})
+    rows: dict[str, list[tuple[Any, ...]]] = field(default_factory=lambda: {name: [] for name in (*COLUMNS, "person_name")})
+    # SQLite: the names met so far, of which `person_name` rows give the numbers (`DERIVED`).
+    names: _Names | None = None
     # On SQLite, the rows as a serialised database instead (see `_packed`).
     database: bytes | None = None
     # The dashboard's daily figures of the batch's cases, when the load counts them (`Setting`).
@@ -363,8 +365,13 @@ def _made(setting: Setting, plans: Iterable[Plan], workers: int) -> Iterator[Bat
     flat). Batch i is made by worker i modulo the number of workers, each fed through a pipe of
     its own: no lock is shared, so stopping the workers at any moment cannot leave one held."""
     if workers < 1:
-        for plan in plans:
-            yield _batch(setting, plan)
+        packer = _Packer(setting.schema) if setting.schema is not None else None
+        try:
+            for plan in plans:
+                yield _batch(setting, plan, packer)
+        finally:
+            if packer is not None:
+                packer.close()
         return
     # fork: the workers inherit the loaded modules and the setting, and start at once; they
     # never use the parent's database connections.
@@ -412,19 +419,20 @@ def _made(setting: Setting, plans: Iterable[Plan], workers: int) -> Iterator[Bat
 
 def _work(setting: Setting, pipe: PipeEnd) -> None:
     """A worker process: makes the batches it is sent until its pipe closes."""
+    packer = _Packer(setting.schema) if setting.schema is not None else None
     while True:
         try:
             plan = pipe.recv()
         except EOFError:
             return
         try:
-            made: Batch | BaseException = _batch(setting, plan)
+            made: Batch | BaseException = _batch(setting, plan, packer)
         except Exception as error:  # noqa: BLE001 - sent to the writing process, which raises it
             made = error
         pipe.send(made)
 
 
-def _batch(setting: Setting, plan: Plan) -> Batch:
+def _batch(setting: Setting, plan: Plan, packer: _Packer | None) -> Batch:
     """One batch's rows, from a seed of its own: the same whichever process makes it."""
     # Hundreds of thousands of new tuples would start the cycle collector again and again, each
     # time walking the whole heap (the app's modules included): a fifth of the batch's time.
@@ -432,13 +440,13 @@ def _batch(setting: Setting, plan: Plan) -> Batch:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _rows(setting, plan)
+        return _rows(setting, plan, packer)
     finally:
         if collecting:
             gc.enable()
 
 
-def _rows(setting: Setting, plan: Plan) -> Batch:
+def _rows(setting: Setting, plan: Plan, packer: _Packer | None) -> Batch:
     rng = random.Random(f"{setting.seed}/{plan.index}")  # noqa: S311 - synthetic data, reproducible from its seed, not a secret
     zone = ZoneInfo(setting.timezone)
     formats = Formats(setting.dialect)
@@ -446,7 +454,7 @@ def _rows(setting: Setting, plan: Plan) -> Batch:
     # Registration moments of the batch, in order, so that case numbers follow them.
     now, span, points = setting.now, setting.span, setting.points
     moments = sorted(now - span * rng.random() for _ in households)
-    batch = Batch(people=sum(plan.sizes), first_case_id=plan.first_case_id)
+    batch = Batch(people=sum(plan.sizes), first_case_id=plan.first_case_id, names=packer.names if packer else None)
     counts = None
     if setting.count_figures:
         from registry.services.stats import DailyCounts
@@ -460,32 +468,97 @@ def _rows(setting: Setting, plan: Plan) -> Batch:
                               setting.staff, formats, counts)  # fmt: skip
     if counts is not None:
         batch.figures = counts.counts
-    if setting.schema is not None:
-        batch.database = _packed(setting.schema, batch)
+    if packer is not None:
+        batch.database = packer.packed(batch)
         batch.rows = {}
+        batch.names = None
     return batch
 
 
-def _packed(schema: Sequence[str], batch: Batch) -> bytes:
-    """The batch's rows as an SQLite database of its own (the loaded tables without their
-    indexes), serialised: the writing process copies each table with one statement, row by
-    row in SQLite's own code, where the driver's executemany costs it several times that."""
-    database = sqlite3.connect(":memory:", isolation_level=None)
-    try:
+# SQLite: tables whose rows a batch's database makes itself from rows already in it, after the
+# rows of TABLE_ORDER, with one statement each: a person's name tokens and the name part of their
+# blocking keys come from the names (`_Names`), completed by what `person_name` holds of the
+# person (dedupe.stored_keys() makes the same keys: tests/test_synthetic.py). Cheaper than
+# making and inserting each row from Python.
+DERIVED: dict[str, str] = {
+    "person_name_token": """
+        INSERT INTO person_name_token (token, person_id)
+        SELECT part.text, person.person_id FROM temp.person_name person
+        JOIN temp.name_part part ON part.name_id = person.name_id AND part.kind = 'token'
+        ORDER BY 1, 2""",
+    "person_match_key": """
+        INSERT INTO person_match_key (key, person_id)
+        SELECT CASE part.kind WHEN 'key' THEN part.text
+                              WHEN 'key_year' THEN part.text || person.birth_year
+                              WHEN 'key_year_sex' THEN part.text || person.birth_year || '.' || person.sex
+                              ELSE part.text || person.exact_birth END,
+               person.person_id
+        FROM temp.person_name person
+        JOIN temp.name_part part ON part.name_id = person.name_id AND part.kind <> 'token'
+        WHERE part.kind <> 'key_date' OR person.exact_birth IS NOT NULL
+        ORDER BY 1, 2""",
+}
+# What `DERIVED` reads: each person's names (by their number in `_Names`) and the rest of the key.
+PERSON_NAME = ("person_id", "name_id", "birth_year", "sex", "exact_birth")
+
+
+class _Names:
+    """The names a process has met, numbered: each spelling's tokens and key parts go once into
+    the batches' database (`name_part`), whatever the number of people bearing it."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[tuple[str, str, str], int] = {}
+        self.new: list[tuple[int, _Name]] = []
+
+    def number(self, given_names: str, family_name: str, other_names: str, name: _Name) -> int:
+        spelling = (given_names, family_name, other_names)
+        number = self.numbers.get(spelling)
+        if number is None:
+            number = self.numbers[spelling] = len(self.numbers) + 1
+            self.new.append((number, name))
+        return number
+
+
+class _Packer:
+    """A process's SQLite database for its batches: the loaded tables (without their indexes),
+    emptied for each batch, and in its temporary schema the names met so far. A batch's rows go
+    in, `DERIVED` adds what SQLite makes from them, and the tables are sent `serialize()`d: the
+    writing process copies each table with one statement, row by row in SQLite's own code, where
+    the driver's executemany costs it several times that."""
+
+    def __init__(self, schema: Sequence[str]) -> None:
+        self.names = _Names()
+        self.database = sqlite3.connect(":memory:", isolation_level=None)
         for sql in schema:
-            database.execute(sql)
+            self.database.execute(sql)
+        self.database.execute("CREATE TEMP TABLE name_part (name_id INTEGER NOT NULL, kind TEXT NOT NULL, "
+                              "text TEXT NOT NULL, PRIMARY KEY (name_id, kind, text)) WITHOUT ROWID")  # fmt: skip
+        self.database.execute(f"CREATE TEMP TABLE person_name ({', '.join(PERSON_NAME)})")
+
+    def packed(self, batch: Batch) -> bytes:
+        database, rows = self.database, batch.rows
         database.execute("BEGIN")
-        rows = batch.rows
+        for table in (*TABLE_ORDER, "temp.person_name"):
+            database.execute(f"DELETE FROM {table}")  # noqa: S608 - the loader's own table names
+        database.executemany("INSERT INTO temp.name_part VALUES (?, ?, ?)", (
+            (number, kind, text) for number, name in self.names.new for kind, texts in name.parts() for text in texts
+        ))  # fmt: skip
+        self.names.new.clear()
         # A unique placeholder for the case number (a unique column) until the writer numbers it.
         rows["case_file"] = [(*row, f"#{row[0]}") for row in rows["case_file"]]
         for table in TABLE_ORDER:
             columns = COLUMNS[table]
             names, marks = ", ".join(f'"{name}"' for name in columns), ", ".join("?" for _ in columns)
             database.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows[table])  # noqa: S608 - the loader's own table and column names
+        database.executemany(f"INSERT INTO temp.person_name VALUES ({', '.join('?' for _ in PERSON_NAME)})",
+                             rows["person_name"])  # fmt: skip
+        for sql in DERIVED.values():
+            database.execute(sql)
         database.execute("COMMIT")
         return database.serialize()
-    finally:
-        database.close()
+
+    def close(self) -> None:
+        self.database.close()
 
 
 def _batch_schema(connection: Connection) -> tuple[str, ...] | None:
@@ -666,13 +739,22 @@ def _journal_in_memory(raw: Any) -> bool:
 # Filling an empty SQLite registry with at least this many people, the load takes the shortcuts
 # of `_fresh_load`.
 REBUILD_INDEXES_FROM = 50_000
+# Indexes a large fill keeps: each batch's entries come after those of the batches before (the
+# ids of its people and cases follow theirs), so each goes into the index's last pages, already
+# in memory, for next to nothing; built after the load, the index on the eight million blocking
+# keys' people alone took 17-21 CPU seconds of sorting (bench/PAGES.md, "Generator, fourth round").
+KEPT_DURING_LOAD = frozenset({
+    "ix_person_match_key_person_id", "ix_person_name_token_person_id", "ix_person_merged_into_id",
+    "ix_identity_document_person_id", "ix_case_file_principal_id", "ix_case_file_id_registered",
+    "ix_case_member_case_id", "ix_case_member_person_case", "ix_case_event_case_at", "ix_follow_up_case_due",
+})  # fmt: skip
 
 
 @contextmanager
 def _fresh_load(connection: Connection, large: bool) -> Iterator[bool]:
     """On SQLite, filling an empty registry with many people: the loaded tables' triggers and
-    secondary indexes are dropped for the load and created again after it, from their own
-    definitions. Yields whether they were.
+    secondary indexes (but those of KEPT_DURING_LOAD) are dropped for the load and created again
+    after it, from their own definitions. Yields whether they were.
 
     Built at once from the whole table, an index costs a sort; kept during the load, each row
     updates every index at a random place (a million cases, eleven indexes on `case_file`). The
@@ -690,6 +772,7 @@ def _fresh_load(connection: Connection, large: bool) -> Iterator[bool]:
         f"AND tbl_name IN ({marks}) ORDER BY type, name",
         TABLE_ORDER,
     ).fetchall()  # fmt: skip
+    dropped = [(kind, name, sql) for kind, name, sql in dropped if name not in KEPT_DURING_LOAD]
     for kind, name, _ in dropped:
         # Names read from sqlite_master just above; `kind` is 'index' or 'trigger'.
         raw.execute(f'DROP {kind.upper()} "{name}"')
@@ -843,14 +926,14 @@ def _case(rng: random.Random, batch: Batch, ids: Ids, household: Household, poin
         other_names = ""
         if rng.random() < 0.06:
             other_names = member.given_names.replace("é", "e").replace("è", "e")
-        name = _name(member.given_names, member.family_name, other_names)
+        given_names, family_name = member.given_names, member.family_name
+        name = _name(given_names, family_name, other_names)
         rows["person"].append((
             person_id, member.given_names, member.family_name, other_names, name.search_name, member.sex,
             day(born), precision, nationality, country, _one_of(rng, PLACES.get(nationality, [None])),
             languages, phone, phone_digits_reversed(phone) if phone else None, None, registered_at, registered_at, 1,
             None,
         ))  # fmt: skip
-        rows["person_name_token"] += [(token, person_id) for token in name.tokens]
         numbers = []
         if consent and adult and rng.random() < 0.5:
             kind = "passport" if rng.random() < 0.3 else "national_id"
@@ -859,8 +942,14 @@ def _case(rng: random.Random, batch: Batch, ids: Ids, household: Household, poin
             numbers.append(number)
             rows["identity_document"].append((person_id, kind, number, number, country,
                                               day(registered_on + timedelta(days=_between(rng, -400, 3000)))))  # fmt: skip
-        keys = dedupe.stored_keys(name.keys, member.sex, born, precision, numbers,
-                                  dedupe.normalise_phone(phone) if phone else "")  # fmt: skip
+        phone_key = dedupe.normalise_phone(phone) if phone else ""
+        if batch.names is None:
+            rows["person_name_token"] += [(token, person_id) for token in name.tokens]
+            keys = dedupe.stored_keys(name.keys, member.sex, born, precision, numbers, phone_key)
+        else:  # SQLite makes the rest (`DERIVED`)
+            rows["person_name"].append((person_id, batch.names.number(given_names, family_name, other_names, name),
+                                        born.year, dedupe.key_sex(member.sex), day(born) if precision == "exact" else None))  # fmt: skip
+            keys = dedupe.stored_keys(dedupe.NO_NAME_KEYS, member.sex, None, precision, numbers, phone_key) if numbers or phone_key else ()
         rows["person_match_key"] += [(key, person_id) for key in keys]
         for code in dict.fromkeys(member.vulnerabilities):
             rows["person_vulnerability"].append((person_id, code, None))
@@ -949,6 +1038,14 @@ class _Name(NamedTuple):
     search_name: str
     tokens: tuple[str, ...]
     keys: dedupe.NameKeys
+
+    def parts(self) -> Iterator[tuple[str, tuple[str, ...]]]:
+        """The rows of `name_part` (`DERIVED`): its tokens, and its keys whole or to complete."""
+        yield "token", self.tokens
+        yield "key", self.keys.pairs
+        yield "key_year", self.keys.pairs_and_year
+        yield "key_year_sex", self.keys.singles_and_year
+        yield "key_date", self.keys.starts_and_date
 
 
 @lru_cache(maxsize=200_000)

@@ -307,12 +307,21 @@ def stored_keys(names: NameKeys, sex: str, date_of_birth: date | None, dob_preci
                     date_of_birth if dob_precision == "exact" else None, document_numbers, phone)  # fmt: skip
 
 
+# The keys of someone known by no name: their documents and phone only.
+NO_NAME_KEYS = NameKeys((), (), (), ())
+
+
+def key_sex(sex: str) -> str:
+    """The sex as a key writes it."""
+    return sex if sex not in UNKNOWN_SEXES else "u"
+
+
 def _keys_of(names: NameKeys, sex: str, years: Iterable[int], exact_birth: date | None,
              document_numbers: Iterable[str], phone: str) -> list[str]:  # fmt: skip
     keys = [f"doc:{number}" for number in document_numbers]
     if phone:
         keys.append(f"tel:{phone}")
-    sex = sex if sex not in UNKNOWN_SEXES else "u"
+    sex = key_sex(sex)
     # Pairs without a birth year still find a person whose age was guessed far off, or not given.
     keys += names.pairs
     for year in years:
