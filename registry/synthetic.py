@@ -550,8 +550,8 @@ class _Packer:
             columns = COLUMNS[table]
             names, marks = ", ".join(f'"{name}"' for name in columns), ", ".join("?" for _ in columns)
             database.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows[table])  # noqa: S608 - the loader's own table and column names
-        database.executemany(f"INSERT INTO temp.person_name VALUES ({', '.join('?' for _ in PERSON_NAME)})",
-                             rows["person_name"])  # fmt: skip
+        marks = ", ".join("?" for _ in PERSON_NAME)
+        database.executemany(f"INSERT INTO temp.person_name VALUES ({marks})", rows["person_name"])  # noqa: S608 - placeholders only
         for sql in DERIVED.values():
             database.execute(sql)
         database.execute("COMMIT")
