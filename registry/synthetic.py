@@ -166,7 +166,7 @@ class Batch:
     rows: dict[str, list[tuple[Any, ...]]] = field(default_factory=lambda: {name: [] for name in (*COLUMNS, "person_name")})
     # SQLite: the names met so far, of which `person_name` rows give the numbers (`DERIVED`).
     names: _Names | None = None
-    # On SQLite, the rows as a serialised database instead (see `_packed`).
+    # On SQLite, the rows as a serialised database instead (see `_Packer`).
     database: bytes | None = None
     # The dashboard's daily figures of the batch's cases, when the load counts them (`Setting`).
     figures: dict[Any, list[int]] | None = None
@@ -478,8 +478,9 @@ def _rows(setting: Setting, plan: Plan, packer: _Packer | None) -> Batch:
 # SQLite: tables whose rows a batch's database makes itself from rows already in it, after the
 # rows of TABLE_ORDER, with one statement each: a person's name tokens and the name part of their
 # blocking keys come from the names (`_Names`), completed by what `person_name` holds of the
-# person (dedupe.stored_keys() makes the same keys: tests/test_synthetic.py). Cheaper than
-# making and inserting each row from Python.
+# person (dedupe.stored_keys() makes the same keys: tests/test_synthetic.py). No dearer than
+# making each row in Python and binding it (bench/PAGES.md, "Generator, fourth round"); a
+# table derived from the names is one more statement here. In key order: inserted faster.
 DERIVED: dict[str, str] = {
     "person_name_token": """
         INSERT INTO person_name_token (token, person_id)
@@ -740,9 +741,10 @@ def _journal_in_memory(raw: Any) -> bool:
 # of `_fresh_load`.
 REBUILD_INDEXES_FROM = 50_000
 # Indexes a large fill keeps: each batch's entries come after those of the batches before (the
-# ids of its people and cases follow theirs), so each goes into the index's last pages, already
-# in memory, for next to nothing; built after the load, the index on the eight million blocking
-# keys' people alone took 17-21 CPU seconds of sorting (bench/PAGES.md, "Generator, fourth round").
+# ids of its people and cases follow theirs), so they go into the index's last pages, already in
+# memory. Kept, the index on the eight million blocking keys' people made their copy 14 CPU
+# seconds dearer at 1M people; built after the load, its sort took 17-21 CPU seconds and up to a
+# minute with the workers idle (bench/PAGES.md, "Generator, fourth round").
 KEPT_DURING_LOAD = frozenset({
     "ix_person_match_key_person_id", "ix_person_name_token_person_id", "ix_person_merged_into_id",
     "ix_identity_document_person_id", "ix_case_file_principal_id", "ix_case_file_id_registered",
