@@ -28,7 +28,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from itertools import accumulate
 from multiprocessing.connection import Connection as PipeEnd
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, func, select, text
@@ -43,6 +43,9 @@ from registry.models import BorderPoint, Case, CaseSequence, Person, User, user_
 from registry.models.bulk import BulkWriter, Formats
 from registry.models.person import search_name_of
 from registry.services import audit
+
+if TYPE_CHECKING:
+    from registry.services.stats import DailyCounts
 
 DEFAULT_POINTS = [("MNY", "Manyovu", "Kigoma"), ("KBG", "Kabanga", "Kagera"),
                   ("RSM", "Rusumo", "Kagera"), ("MTK", "Mutukula", "Kagera")]  # fmt: skip
@@ -160,9 +163,13 @@ class Batch:
     first_case_id: int = 0
     # Each case's border point (its index in the points) and year of registration, in order.
     registered: list[tuple[int, int]] = field(default_factory=list)
-    rows: dict[str, list[tuple[Any, ...]]] = field(default_factory=lambda: {name: [] for name in COLUMNS})
-    # On SQLite, the rows as a serialised database instead (see `_packed`).
+    rows: dict[str, list[tuple[Any, ...]]] = field(default_factory=lambda: {name: [] for name in (*COLUMNS, "person_name")})
+    # SQLite: the names met so far, of which `person_name` rows give the numbers (`DERIVED`).
+    names: _Names | None = None
+    # On SQLite, the rows as a serialised database instead (see `_Packer`).
     database: bytes | None = None
+    # The dashboard's daily figures of the batch's cases, when the load counts them (`Setting`).
+    figures: dict[Any, list[int]] | None = None
 
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -221,6 +228,8 @@ def generate(people: int, border_points: Sequence[str] = (), *, years: float = 3
     number of workers. Commits as it goes (one transaction per batch), then recounts the
     dashboard's figures.
     """
+    from registry.services import stats
+
     started, cpu = clock.perf_counter(), clock.process_time() + _workers_cpu()
     found = _border_points(border_points)
     staff = _staff(found)
@@ -240,7 +249,8 @@ def generate(people: int, border_points: Sequence[str] = (), *, years: float = 3
         writer = BulkWriter(connection)
         setting = Setting(seed=seed, points=points, staff=staff, now=now or datetime.now(UTC),
                           span=timedelta(days=365.25 * years), timezone=timezone, dialect=writer.dialect,
-                          schema=_batch_schema(connection))  # fmt: skip
+                          schema=_batch_schema(connection), count_figures=shortcuts)  # fmt: skip
+        figures = stats.DailyCounts()
         plans = _plans(random.Random(seed), people, batch_people, ids)  # noqa: S311 - synthetic data, reproducible from its seed, not a secret
         with closing(_made(setting, plans, _workers(workers, people, batch_people))) as batches:
             for batch in batches:
@@ -262,6 +272,8 @@ def generate(people: int, border_points: Sequence[str] = (), *, years: float = 3
                             writer.write(table, COLUMNS[table], rows[table])
                 _save_sequences(connection, sequences)
                 connection.commit()
+                if batch.figures:
+                    figures.merge(batch.figures)
                 made += batch.people
                 cases += len(numbers)
                 events += batch.events
@@ -274,10 +286,10 @@ def generate(people: int, border_points: Sequence[str] = (), *, years: float = 3
                 connection.execute(text(sql))
             connection.commit()
     written, cpu = clock.perf_counter(), clock.process_time() + _workers_cpu() - cpu
-    from registry.services import stats
-
     if shortcuts:
-        stats.recount_all(timezone)  # the triggers were off: no day was queued for a recount
+        # The triggers were off (no day was queued for a recount): the figures the batches
+        # counted of their own cases replace the old ones, of an empty registry.
+        stats.recount_all(timezone, figures.counts)
     else:
         stats.refresh_figures(timezone)
     db.session.commit()
@@ -311,6 +323,9 @@ class Setting:
     dialect: str
     # SQLite: the loaded tables' CREATE TABLE statements, for a batch's own database.
     schema: tuple[str, ...] | None = None
+    # Whether each batch counts the dashboard's daily figures of its cases (a load that
+    # recounts them all from scratch afterwards: the triggers are off).
+    count_figures: bool = False
 
 
 @dataclass(frozen=True)
@@ -350,8 +365,13 @@ def _made(setting: Setting, plans: Iterable[Plan], workers: int) -> Iterator[Bat
     flat). Batch i is made by worker i modulo the number of workers, each fed through a pipe of
     its own: no lock is shared, so stopping the workers at any moment cannot leave one held."""
     if workers < 1:
-        for plan in plans:
-            yield _batch(setting, plan)
+        packer = _Packer(setting.schema) if setting.schema is not None else None
+        try:
+            for plan in plans:
+                yield _batch(setting, plan, packer)
+        finally:
+            if packer is not None:
+                packer.close()
         return
     # fork: the workers inherit the loaded modules and the setting, and start at once; they
     # never use the parent's database connections.
@@ -399,19 +419,20 @@ def _made(setting: Setting, plans: Iterable[Plan], workers: int) -> Iterator[Bat
 
 def _work(setting: Setting, pipe: PipeEnd) -> None:
     """A worker process: makes the batches it is sent until its pipe closes."""
+    packer = _Packer(setting.schema) if setting.schema is not None else None
     while True:
         try:
             plan = pipe.recv()
         except EOFError:
             return
         try:
-            made: Batch | BaseException = _batch(setting, plan)
+            made: Batch | BaseException = _batch(setting, plan, packer)
         except Exception as error:  # noqa: BLE001 - sent to the writing process, which raises it
             made = error
         pipe.send(made)
 
 
-def _batch(setting: Setting, plan: Plan) -> Batch:
+def _batch(setting: Setting, plan: Plan, packer: _Packer | None) -> Batch:
     """One batch's rows, from a seed of its own: the same whichever process makes it."""
     # Hundreds of thousands of new tuples would start the cycle collector again and again, each
     # time walking the whole heap (the app's modules included): a fifth of the batch's time.
@@ -419,13 +440,13 @@ def _batch(setting: Setting, plan: Plan) -> Batch:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _rows(setting, plan)
+        return _rows(setting, plan, packer)
     finally:
         if collecting:
             gc.enable()
 
 
-def _rows(setting: Setting, plan: Plan) -> Batch:
+def _rows(setting: Setting, plan: Plan, packer: _Packer | None) -> Batch:
     rng = random.Random(f"{setting.seed}/{plan.index}")  # noqa: S311 - synthetic data, reproducible from its seed, not a secret
     zone = ZoneInfo(setting.timezone)
     formats = Formats(setting.dialect)
@@ -433,39 +454,112 @@ def _rows(setting: Setting, plan: Plan) -> Batch:
     # Registration moments of the batch, in order, so that case numbers follow them.
     now, span, points = setting.now, setting.span, setting.points
     moments = sorted(now - span * rng.random() for _ in households)
-    batch = Batch(people=sum(plan.sizes), first_case_id=plan.first_case_id)
+    batch = Batch(people=sum(plan.sizes), first_case_id=plan.first_case_id, names=packer.names if packer else None)
+    counts = None
+    if setting.count_figures:
+        from registry.services.stats import DailyCounts
+
+        counts = DailyCounts()
     ids = Ids(plan.first_person_id, plan.first_case_id)
     for household, moment in zip(households, moments, strict=True):
         point_index = rng.randrange(len(points))
         batch.registered.append((point_index, moment.astimezone(zone).year))
         batch.events += _case(rng, batch, ids, household, points[point_index], moment, now, zone,
-                              setting.staff, formats)  # fmt: skip
-    if setting.schema is not None:
-        batch.database = _packed(setting.schema, batch)
+                              setting.staff, formats, counts)  # fmt: skip
+    if counts is not None:
+        batch.figures = counts.counts
+    if packer is not None:
+        batch.database = packer.packed(batch)
         batch.rows = {}
+        batch.names = None
     return batch
 
 
-def _packed(schema: Sequence[str], batch: Batch) -> bytes:
-    """The batch's rows as an SQLite database of its own (the loaded tables without their
-    indexes), serialised: the writing process copies each table with one statement, row by
-    row in SQLite's own code, where the driver's executemany costs it several times that."""
-    database = sqlite3.connect(":memory:", isolation_level=None)
-    try:
+# SQLite: tables whose rows a batch's database makes itself from rows already in it, after the
+# rows of TABLE_ORDER, with one statement each: a person's name tokens and the name part of their
+# blocking keys come from the names (`_Names`), completed by what `person_name` holds of the
+# person (dedupe.stored_keys() makes the same keys: tests/test_synthetic.py). No dearer than
+# making each row in Python and binding it (bench/PAGES.md, "Generator, fourth round"); a
+# table derived from the names is one more statement here. In key order: inserted faster.
+DERIVED: dict[str, str] = {
+    "person_name_token": """
+        INSERT INTO person_name_token (token, person_id)
+        SELECT part.text, person.person_id FROM temp.person_name person
+        JOIN temp.name_part part ON part.name_id = person.name_id AND part.kind = 'token'
+        ORDER BY 1, 2""",
+    "person_match_key": """
+        INSERT INTO person_match_key (key, person_id)
+        SELECT CASE part.kind WHEN 'key' THEN part.text
+                              WHEN 'key_year' THEN part.text || person.birth_year
+                              WHEN 'key_year_sex' THEN part.text || person.birth_year || '.' || person.sex
+                              ELSE part.text || person.exact_birth END,
+               person.person_id
+        FROM temp.person_name person
+        JOIN temp.name_part part ON part.name_id = person.name_id AND part.kind <> 'token'
+        WHERE part.kind <> 'key_date' OR person.exact_birth IS NOT NULL
+        ORDER BY 1, 2""",
+}
+# What `DERIVED` reads: each person's names (by their number in `_Names`) and the rest of the key.
+PERSON_NAME = ("person_id", "name_id", "birth_year", "sex", "exact_birth")
+
+
+class _Names:
+    """The names a process has met, numbered: each spelling's tokens and key parts go once into
+    the batches' database (`name_part`), whatever the number of people bearing it."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[tuple[str, str, str], int] = {}
+        self.new: list[tuple[int, _Name]] = []
+
+    def number(self, given_names: str, family_name: str, other_names: str, name: _Name) -> int:
+        spelling = (given_names, family_name, other_names)
+        number = self.numbers.get(spelling)
+        if number is None:
+            number = self.numbers[spelling] = len(self.numbers) + 1
+            self.new.append((number, name))
+        return number
+
+
+class _Packer:
+    """A process's SQLite database for its batches: the loaded tables (without their indexes),
+    emptied for each batch, and in its temporary schema the names met so far. A batch's rows go
+    in, `DERIVED` adds what SQLite makes from them, and the tables are sent `serialize()`d: the
+    writing process copies each table with one statement, row by row in SQLite's own code, where
+    the driver's executemany costs it several times that."""
+
+    def __init__(self, schema: Sequence[str]) -> None:
+        self.names = _Names()
+        self.database = sqlite3.connect(":memory:", isolation_level=None)
         for sql in schema:
-            database.execute(sql)
+            self.database.execute(sql)
+        self.database.execute("CREATE TEMP TABLE name_part (name_id INTEGER NOT NULL, kind TEXT NOT NULL, "
+                              "text TEXT NOT NULL, PRIMARY KEY (name_id, kind, text)) WITHOUT ROWID")  # fmt: skip
+        self.database.execute(f"CREATE TEMP TABLE person_name ({', '.join(PERSON_NAME)})")
+
+    def packed(self, batch: Batch) -> bytes:
+        database, rows = self.database, batch.rows
         database.execute("BEGIN")
-        rows = batch.rows
+        for table in (*TABLE_ORDER, "temp.person_name"):
+            database.execute(f"DELETE FROM {table}")  # noqa: S608 - the loader's own table names
+        database.executemany("INSERT INTO temp.name_part VALUES (?, ?, ?)", (
+            (number, kind, text) for number, name in self.names.new for kind, texts in name.parts() for text in texts
+        ))  # fmt: skip
+        self.names.new.clear()
         # A unique placeholder for the case number (a unique column) until the writer numbers it.
         rows["case_file"] = [(*row, f"#{row[0]}") for row in rows["case_file"]]
         for table in TABLE_ORDER:
             columns = COLUMNS[table]
             names, marks = ", ".join(f'"{name}"' for name in columns), ", ".join("?" for _ in columns)
             database.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows[table])  # noqa: S608 - the loader's own table and column names
+        marks = ", ".join("?" for _ in PERSON_NAME)
+        database.executemany(f"INSERT INTO temp.person_name VALUES ({marks})", rows["person_name"])  # noqa: S608 - placeholders only
+        for sql in DERIVED.values():
+            database.execute(sql)
         database.execute("COMMIT")
         return database.serialize()
-    finally:
-        database.close()
+
+    def close(self) -> None:
+        self.database.close()
 
 
 def _batch_schema(connection: Connection) -> tuple[str, ...] | None:
@@ -497,15 +591,22 @@ def _copy_batch(connection: Connection, batch: Batch, numbers: list[str]) -> Non
     raw: Any = connection.connection.dbapi_connection
     raw.deserialize(batch.database, name=BATCH)  # outside a transaction, as SQLite requires
     connection.begin()
-    case_ids = range(batch.first_case_id, batch.first_case_id + len(numbers))
-    raw.executemany(f"UPDATE {BATCH}.case_file SET case_number = ? WHERE id = ?", zip(numbers, case_ids, strict=True))  # noqa: S608 - a constant schema name
+    # The numbers beside the cases, joined in the copy: updating each case's wide row (and the
+    # batch's unique index) one statement at a time cost more than copying them.
+    raw.execute("CREATE TEMP TABLE IF NOT EXISTS case_number (id INTEGER PRIMARY KEY, number TEXT NOT NULL)")
+    raw.execute("DELETE FROM temp.case_number")
+    raw.executemany("INSERT INTO temp.case_number VALUES (?, ?)", enumerate(numbers, batch.first_case_id))
     for table in TABLE_ORDER:
         columns = COLUMNS[table]
-        if set(columns) == set(_columns(raw, table)):
+        names = ", ".join(f'"{name}"' for name in columns)
+        if table == "case_file":
+            chosen = ", ".join("n.number" if name == "case_number" else f'c."{name}"' for name in columns)
+            raw.execute(f'INSERT INTO main.case_file ({names}) SELECT {chosen} FROM {BATCH}.case_file c '  # noqa: S608 - the loader's own column names
+                        "JOIN temp.case_number n ON n.id = c.id ORDER BY c.id")
+        elif set(columns) == set(_columns(raw, table)):
             # Same columns in the same order (the same CREATE TABLE): SELECT * lets SQLite copy records as they are.
             raw.execute(f'INSERT INTO main."{table}" SELECT * FROM {BATCH}."{table}"')  # noqa: S608 - the loader's own table names
         else:  # a generated id left out: numbered by this database
-            names = ", ".join(f'"{name}"' for name in columns)
             raw.execute(f'INSERT INTO main."{table}" ({names}) SELECT {names} FROM {BATCH}."{table}"')  # noqa: S608 - the loader's own table and column names
 
 
@@ -594,14 +695,19 @@ def _bulk_connection(fresh: bool) -> Iterator[Connection]:
     may leave the file damaged, and the remedy is the same as for an unfinished load, generating
     it again; an application crash loses nothing committed. The connection is then discarded, so
     that no other request ever gets it with those settings."""
+    sqlite = db.engine.dialect.name == "sqlite"
+    if sqlite and fresh:
+        db.engine.dispose()  # this process's idle connections would keep the file in WAL mode
     connection = db.engine.connect()
+    journal_in_memory = False
     try:
-        if connection.dialect.name == "sqlite":
+        if sqlite:
             raw: Any = connection.connection.dbapi_connection
             # threads: CREATE INDEX and ORDER BY sort with helper threads (the workers are done by then).
             pragmas = ["foreign_keys=OFF", "temp_store=MEMORY", "cache_size=-262144", "threads=4"]
             if fresh:
                 pragmas.append("synchronous=OFF")
+                journal_in_memory = _journal_in_memory(raw)
             for pragma in pragmas:
                 raw.execute(f"PRAGMA {pragma}")
             raw.execute(f"ATTACH DATABASE ':memory:' AS {BATCH}")
@@ -610,14 +716,40 @@ def _bulk_connection(fresh: bool) -> Iterator[Connection]:
         connection.rollback()
         raise
     finally:
-        if connection.dialect.name == "sqlite":
+        if sqlite:
+            if journal_in_memory:
+                connection.connection.dbapi_connection.execute("PRAGMA journal_mode=WAL")
             connection.invalidate()
         connection.close()
+
+
+def _journal_in_memory(raw: Any) -> bool:
+    """Filling an empty SQLite registry: a rollback journal kept in memory instead of the
+    write-ahead log, which writes every page twice (to the log, then, at each checkpoint, to
+    the database). A failed batch still rolls back. Only possible while no other connection has
+    the file open: otherwise the load keeps WAL, at once, rather than wait for them."""
+    raw.execute("PRAGMA busy_timeout=0")
+    try:
+        return bool(raw.execute("PRAGMA journal_mode=MEMORY").fetchone()[0] == "memory")
+    except sqlite3.OperationalError:  # "database is locked": another connection uses the file
+        return False
+    finally:
+        raw.execute("PRAGMA busy_timeout=30000")
 
 
 # Filling an empty SQLite registry with at least this many people, the load takes the shortcuts
 # of `_fresh_load`.
 REBUILD_INDEXES_FROM = 50_000
+# Indexes a large fill keeps: each batch's entries come after those of the batches before (the
+# ids of its people and cases follow theirs), so they go into the index's last pages, already in
+# memory. Kept, the index on the eight million blocking keys' people made their copy 14 CPU
+# seconds dearer at 1M people; built after the load, its sort took 17-21 CPU seconds and up to a
+# minute with the workers idle (bench/PAGES.md, "Generator, fourth round").
+KEPT_DURING_LOAD = frozenset({
+    "ix_person_match_key_person_id", "ix_person_name_token_person_id", "ix_person_merged_into_id",
+    "ix_identity_document_person_id", "ix_case_file_principal_id", "ix_case_file_id_registered",
+    "ix_case_member_case_id", "ix_case_member_person_case", "ix_case_event_case_at", "ix_follow_up_case_due",
+})  # fmt: skip
 
 # The name search index (CaseNameToken), filled as migration 0703 fills it: every word of every
 # member of every case. Sorting the rows in the order of its key first cost more than it saved
@@ -630,8 +762,8 @@ CASE_NAME_TOKENS = """INSERT INTO case_name_token (border_point_id, token, regis
 @contextmanager
 def _fresh_load(connection: Connection, large: bool) -> Iterator[bool]:
     """On SQLite, filling an empty registry with many people: the loaded tables' triggers and
-    secondary indexes are dropped for the load and created again after it, from their own
-    definitions. Yields whether they were.
+    secondary indexes (but those of KEPT_DURING_LOAD) are dropped for the load and created again
+    after it, from their own definitions. Yields whether they were.
 
     Built at once from the whole table, an index costs a sort; kept during the load, each row
     updates every index at a random place (a million cases, eleven indexes on `case_file`). The
@@ -650,6 +782,7 @@ def _fresh_load(connection: Connection, large: bool) -> Iterator[bool]:
         f"AND tbl_name IN ({marks}) ORDER BY type, name",
         TABLE_ORDER,
     ).fetchall()  # fmt: skip
+    dropped = [(kind, name, sql) for kind, name, sql in dropped if name not in KEPT_DURING_LOAD]
     for kind, name, _ in dropped:
         # Names read from sqlite_master just above; `kind` is 'index' or 'trigger'.
         raw.execute(f'DROP {kind.upper()} "{name}"')
@@ -774,8 +907,10 @@ def _household(rng: random.Random, size: int) -> Household:
 
 
 def _case(rng: random.Random, batch: Batch, ids: Ids, household: Household, point: Point,
-          moment: datetime, now: datetime, zone: ZoneInfo, staff: Staff, writer: Formats) -> int:  # fmt: skip
-    """Add one household's people and case to the batch; return the number of events."""
+          moment: datetime, now: datetime, zone: ZoneInfo, staff: Staff, writer: Formats,
+          counts: DailyCounts | None = None) -> int:  # fmt: skip
+    """Add one household's people and case to the batch, and its daily figures to `counts`;
+    return the number of events."""
     rows = batch.rows
     day, moment_text = writer.day, writer.moment
     registered_on = moment.astimezone(zone).date()
@@ -788,6 +923,7 @@ def _case(rng: random.Random, batch: Batch, ids: Ids, household: Household, poin
     registered_at = moment_text(moment)
     person_ids = []
     every_vulnerability: list[str] = []
+    counted_members = []
     for member in household.members:
         person_id = ids.person
         ids.person += 1
@@ -802,14 +938,14 @@ def _case(rng: random.Random, batch: Batch, ids: Ids, household: Household, poin
         other_names = ""
         if rng.random() < 0.06:
             other_names = member.given_names.replace("é", "e").replace("è", "e")
-        search_name, tokens = _folded(member.given_names, member.family_name, other_names)
+        given_names, family_name = member.given_names, member.family_name
+        name = _name(given_names, family_name, other_names)
         rows["person"].append((
-            person_id, member.given_names, member.family_name, other_names, search_name, member.sex,
+            person_id, member.given_names, member.family_name, other_names, name.search_name, member.sex,
             day(born), precision, nationality, country, _one_of(rng, PLACES.get(nationality, [None])),
             languages, phone, phone_digits_reversed(phone) if phone else None, None, registered_at, registered_at, 1,
             None,
         ))  # fmt: skip
-        rows["person_name_token"].extend((token, person_id) for token in tokens)
         numbers = []
         if consent and adult and rng.random() < 0.5:
             kind = "passport" if rng.random() < 0.3 else "national_id"
@@ -818,14 +954,19 @@ def _case(rng: random.Random, batch: Batch, ids: Ids, household: Household, poin
             numbers.append(number)
             rows["identity_document"].append((person_id, kind, number, number, country,
                                               day(registered_on + timedelta(days=_between(rng, -400, 3000)))))  # fmt: skip
-        identity = dedupe.Identity(given_names=member.given_names, family_name=member.family_name,
-                                   other_names=other_names, sex=member.sex, date_of_birth=born,
-                                   dob_precision=precision, nationality=nationality,
-                                   document_numbers=frozenset(numbers), phone=phone or "")  # fmt: skip
-        rows["person_match_key"].extend((key, person_id) for key in dedupe.blocking_keys(identity))
+        phone_key = dedupe.normalise_phone(phone) if phone else ""
+        if batch.names is None:
+            rows["person_name_token"] += [(token, person_id) for token in name.tokens]
+            keys = dedupe.stored_keys(name.keys, member.sex, born, precision, numbers, phone_key)
+        else:  # SQLite makes the rest (`DERIVED`)
+            rows["person_name"].append((person_id, batch.names.number(given_names, family_name, other_names, name),
+                                        born.year, dedupe.key_sex(member.sex), day(born) if precision == "exact" else None))  # fmt: skip
+            keys = dedupe.stored_keys(dedupe.NO_NAME_KEYS, member.sex, None, precision, numbers, phone_key) if numbers or phone_key else ()
+        rows["person_match_key"] += [(key, person_id) for key in keys]
         for code in dict.fromkeys(member.vulnerabilities):
             rows["person_vulnerability"].append((person_id, code, None))
             every_vulnerability.append(code)
+        counted_members.append((member.sex, born, nationality, not counted_members))
 
     case_id = ids.case
     ids.case += 1
@@ -871,6 +1012,13 @@ def _case(rng: random.Random, batch: Batch, ids: Ids, household: Household, poin
         rows["case_member"].append((case_id, person_id, member.relationship))
     if rng.random() < 0.3:
         _follow_ups(rng, rows["follow_up"], case_id, moment, path, officer, zone, writer)
+    if counts is not None:
+        utc_day = (moment if moment.tzinfo is UTC else moment.astimezone(UTC)).date()
+        counts.add_case(point.id, utc_day, registered_on, path.status, path.pathway,
+                        fields.get("arrival_confirmed_on"), fields.get("permit_number"), fields.get("decision_on"),
+                        counted_members)  # fmt: skip
+        if every_vulnerability:
+            counts.add_vulnerabilities(point.id, utc_day, registered_on, path.pathway, every_vulnerability)
     return len(path.events) + 1
 
 
@@ -898,11 +1046,26 @@ def _registered_details(border_point: str, consent: bool) -> str:
     return json.dumps({"border_point": border_point, "consent_given": consent})
 
 
-@lru_cache(maxsize=100_000)
-def _folded(given_names: str, family_name: str, other_names: str) -> tuple[str, tuple[str, ...]]:
-    """The search name and its words; names repeat, folding them (Unidecode) does not need to."""
+class _Name(NamedTuple):
+    search_name: str
+    tokens: tuple[str, ...]
+    keys: dedupe.NameKeys
+
+    def parts(self) -> Iterator[tuple[str, tuple[str, ...]]]:
+        """The rows of `name_part` (`DERIVED`): its tokens, and its keys whole or to complete."""
+        yield "token", self.tokens
+        yield "key", self.keys.pairs
+        yield "key_year", self.keys.pairs_and_year
+        yield "key_year_sex", self.keys.singles_and_year
+        yield "key_date", self.keys.starts_and_date
+
+
+@lru_cache(maxsize=200_000)
+def _name(given_names: str, family_name: str, other_names: str) -> _Name:
+    """What a person's names decide, worked out once per spelling: names repeat (a finite pool of
+    given and family names), folding them (Unidecode) and their phonetic keys need not."""
     search_name = search_name_of(given_names, family_name, other_names)
-    return search_name, tuple(name_tokens(search_name))
+    return _Name(search_name, tuple(name_tokens(search_name)), dedupe.name_keys(given_names, family_name, other_names))
 
 
 def _years_before(day: date, years: int) -> date:

@@ -12,6 +12,7 @@ from registry.domain import dedupe
 from registry.domain.names import name_tokens
 from registry.extensions import db
 from registry.models import Case, DailyFigure, MonthlyFigure, Person
+from registry.services import stats
 from tests.conftest import _empty_tables
 
 NOW = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
@@ -73,6 +74,39 @@ def test_a_large_fill_leaves_figures_that_match_the_cases_and_the_triggers_in_pl
         queued = db.session.scalar(db.text("SELECT count(*) FROM daily_figure_stale"))
         db.session.commit()
         assert queued >= 1
+
+
+def all_figures() -> tuple[set[tuple[object, ...]], set[tuple[object, ...]]]:
+    daily = set(map(tuple, db.session.execute(db.select(
+        DailyFigure.border_point_id, DailyFigure.utc_day, DailyFigure.local_day, DailyFigure.pathway,
+        DailyFigure.figure, DailyFigure.value, DailyFigure.cases, DailyFigure.people))))  # fmt: skip
+    monthly = set(map(tuple, db.session.execute(db.select(
+        MonthlyFigure.border_point_id, MonthlyFigure.month, MonthlyFigure.pathway, MonthlyFigure.figure,
+        MonthlyFigure.value, MonthlyFigure.cases, MonthlyFigure.people))))  # fmt: skip
+    return daily, monthly
+
+
+def test_the_figures_a_large_fill_counts_as_it_goes_are_those_a_recount_finds(app, large):
+    with app.app_context():
+        synthetic.generate(400, ["MNY", "KBG"], years=2, seed=6, batch_people=60, workers=2, now=NOW)
+        counted = all_figures()
+        assert {figure for _, _, _, _, figure, *_ in counted[0]} >= {"status", "sex_age", "nationality", "vulnerability"}
+        stats.recount_all("Africa/Dar_es_Salaam")
+        db.session.commit()
+        assert all_figures() == counted
+
+
+def test_filling_an_empty_file_journals_in_memory_and_leaves_it_in_wal_mode(app, large, monkeypatch):
+    journals = []
+    real = synthetic._journal_in_memory
+    monkeypatch.setattr(synthetic, "_journal_in_memory", lambda raw: journals.append(real(raw)) or journals[-1])
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite's journal")
+        synthetic.generate(100, ["MNY"], seed=2, batch_people=50, workers=0, now=NOW)
+        assert journals == [True]
+        db.engine.dispose()
+        assert db.session.execute(db.text("PRAGMA journal_mode")).scalar_one() == "wal"
 
 
 def test_generating_into_a_registry_in_use_keeps_its_figures_true(app, large):

@@ -260,8 +260,18 @@ CANDIDATE_BUDGET = 250
 _MAX_KEY_TOKENS = 5
 
 
+class NameKeys(NamedTuple):
+    """The part of a person's blocking keys that their names alone decide: whole keys, and the
+    beginnings of the keys that the birth year, the sex or the date of birth complete."""
+
+    pairs: tuple[str, ...]  # "n2:mhmd.hsn"
+    pairs_and_year: tuple[str, ...]  # "n2y:mhmd.hsn." + year
+    singles_and_year: tuple[str, ...]  # "n1y:mhmd." + year + "." + sex
+    starts_and_date: tuple[str, ...]  # "n1d:mh." + date, each start once
+
+
 @lru_cache(maxsize=100_000)
-def _name_keys(tokens: tuple[_Token, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _name_keys(tokens: tuple[_Token, ...]) -> NameKeys:
     """Phonetic keys of single names and of pairs of names."""
     # Given and family names first: aliases beyond the limit are left out, not the names.
     names = sorted(
@@ -274,28 +284,63 @@ def _name_keys(tokens: tuple[_Token, ...]) -> tuple[tuple[str, ...], tuple[str, 
     others = {token.key for token in tokens if token.part != "given" and token.key}
     pairs = {f"{a}.{b}" for a, b in combinations(names, 2)}
     pairs.update(".".join(sorted((a, b))) for a in joined for b in others)
-    return (*names, *joined), tuple(sorted(pairs))
+    singles = (*names, *joined)
+    return NameKeys(
+        pairs=tuple(f"n2:{pair}" for pair in sorted(pairs)),
+        pairs_and_year=tuple(f"n2y:{pair}." for pair in sorted(pairs)),
+        singles_and_year=tuple(f"n1y:{single}." for single in singles),
+        starts_and_date=tuple(dict.fromkeys(f"n1d:{single[:2]}." for single in singles)),
+    )
 
 
-def _keys(identity: Identity, years: Iterable[int]) -> set[str]:
-    keys = {f"doc:{number}" for number in identity.document_numbers}
-    if identity.phone:
-        keys.add(f"tel:{identity.phone}")
-    singles, pairs = _name_keys(identity.tokens)
-    sex = identity.sex if identity.sex not in UNKNOWN_SEXES else "u"
+@lru_cache(maxsize=100_000)
+def name_keys(given_names: str, family_name: str, other_names: str) -> NameKeys:
+    """The name part of the blocking keys of anyone with these names (see `stored_keys`)."""
+    return _name_keys(_name_tokens(given_names, family_name, other_names))
+
+
+def stored_keys(names: NameKeys, sex: str, date_of_birth: date | None, dob_precision: str,
+                document_numbers: Iterable[str] = (), phone: str = "") -> list[str]:  # fmt: skip
+    """`blocking_keys()` from the names' part computed once and values already normalised as
+    `Identity` holds them, each key once: a bulk load keys a million people this way."""
+    return _keys_of(names, sex, [date_of_birth.year] if date_of_birth else [],
+                    date_of_birth if dob_precision == "exact" else None, document_numbers, phone)  # fmt: skip
+
+
+# The keys of someone known by no name: their documents and phone only.
+NO_NAME_KEYS = NameKeys((), (), (), ())
+
+
+def key_sex(sex: str) -> str:
+    """The sex as a key writes it."""
+    return sex if sex not in UNKNOWN_SEXES else "u"
+
+
+def _keys_of(names: NameKeys, sex: str, years: Iterable[int], exact_birth: date | None,
+             document_numbers: Iterable[str], phone: str) -> list[str]:  # fmt: skip
+    keys = [f"doc:{number}" for number in document_numbers]
+    if phone:
+        keys.append(f"tel:{phone}")
+    sex = key_sex(sex)
     # Pairs without a birth year still find a person whose age was guessed far off, or not given.
-    keys.update(f"n2:{pair}" for pair in pairs)
+    keys += names.pairs
     for year in years:
-        keys.update(f"n2y:{pair}.{year}" for pair in pairs)
+        keys += [f"{pair}{year}" for pair in names.pairs_and_year]
         # One name with a birth year and sex finds a person registered without a family name.
-        keys.update(f"n1y:{single}.{year}.{sex}" for single in singles)
-    if identity.date_of_birth and identity.dob_precision == "exact":
+        keys += [f"{single}{year}.{sex}" for single in names.singles_and_year]
+    if exact_birth:
         # An exact date is rare enough that the start of a name suffices, which survives a
         # typo or a dropped ending (Gilbert / Gilber) and finds a person registered under
         # one name. isoformat(): strftime is ten times slower.
-        born = identity.date_of_birth.isoformat()
-        keys.update(f"n1d:{single[:2]}.{born}" for single in singles)
+        born = exact_birth.isoformat()
+        keys += [f"{start}{born}" for start in names.starts_and_date]
     return keys
+
+
+def _keys(identity: Identity, years: Iterable[int]) -> set[str]:
+    exact_birth = identity.date_of_birth if identity.dob_precision == "exact" else None
+    return set(_keys_of(_name_keys(identity.tokens), identity.sex, years, exact_birth,
+                        identity.document_numbers, identity.phone))  # fmt: skip
 
 
 def blocking_keys(identity: Identity) -> set[str]:
