@@ -348,7 +348,7 @@ def list_cases(actor: User, filters: CaseFilters, *, timezone: str, per_page: in
         if cursor is None:
             messages.append(N_("That page is no longer available: here is the first page."))
     reverse = not forward and cursor is not None
-    parameters: dict[str, Any] = {}
+    parameters = {} if cursor is None else cursor_values(cursor)
     if filters.q and filters.q.strip():
         query = filtered(actor, filters, timezone=timezone)
         # A search's matches within the actor's scope, found once: the page and its count read
@@ -368,13 +368,10 @@ def list_cases(actor: User, filters: CaseFilters, *, timezone: str, per_page: in
         page = select(matched.c.id, counted.scalar_subquery())
         if cursor is not None:
             page = page.where(_beyond(sort, forward, matched.c))
-            parameters = cursor_values(cursor)
         page = page.order_by(*_order(sort, reverse, matched.c)).limit(per_page + 1)
     else:
         page = _page_statement(actor, filters, timezone, sort, None if cursor is None else forward,
                                per_page, count_limit)  # fmt: skip
-        if cursor is not None:
-            parameters = cursor_values(cursor)
     found = db.session.execute(page, parameters).all()
     ids = [case_id for case_id, _ in found]
     loaded: dict[int, Any]

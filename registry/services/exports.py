@@ -235,7 +235,8 @@ class Export:
     def _batches(self, spreadsheet_safe: bool) -> Iterator[list[tuple[Any, ...]]]:
         layout = _LAYOUTS[self.columns]
         member_text = layout.member_text if spreadsheet_safe else ()
-        for parts, days, page in self._pages(spreadsheet_safe):
+        reading = _CaseReading(self.columns, self.connection.dialect.name, spreadsheet_safe=spreadsheet_safe, text=False)
+        for parts, days, page in self._pages(reading):
             households = self._members(page, days, member_text, layout.member)
             rows = []
             append = rows.append
@@ -258,7 +259,7 @@ class Export:
                 yield from self._pipelined_lines()
                 return
             text = _TextBatch(self)
-            for parts, days, page in self._pages(spreadsheet_safe=True, text=True):
+            for parts, days, page in self._pages(text.reading):
                 affixes = text.affixes(parts, self._again)
                 rows = self._raw(text.members.where(CaseMember.case_id.in_(page)).order_by(*text.member_order))
                 yield text.lines(parts, rows, days, affixes, self._again)
@@ -282,7 +283,7 @@ class Export:
                   for start in range(0, len(ids), CASES_PER_BATCH)]  # fmt: skip
         del ids
         listed = bindparam("ids", [], type_=ARRAY(Integer))  # each batch gives its own
-        cases = _Pipelined(self.connection, text.cases.where(Case.id == any_(listed)).order_by(*_NEWEST_FIRST))
+        cases = _Pipelined(self.connection, text.reading.statement(select(Case.id)).where(Case.id == any_(listed)).order_by(*_NEWEST_FIRST))
         members = _Pipelined(self.connection, text.members.where(CaseMember.case_id == any_(listed))
                              .order_by(*text.member_order))  # fmt: skip
         again: dict[str, _Pipelined] = {}  # by the key's column: the cases' or the members'
@@ -301,7 +302,7 @@ class Export:
             while current is not None:
                 case_rows, member_rows = self._received(current[0]), self._received(current[1])
                 current = next(batches, None)  # the server reads the next batch while this one is written
-                parts, days = text.parts(case_rows, local, refs)
+                parts, days = text.reading.parts(case_rows, local, refs)
                 affixes = text.affixes(parts, read_again)
                 yield text.lines(parts, member_rows, days, affixes, read_again)
 
@@ -313,13 +314,11 @@ class Export:
         finally:
             cursor.close()
 
-    def _pages(self, spreadsheet_safe: bool, *, text: bool = False) -> Iterator[
+    def _pages(self, reading: _CaseReading) -> Iterator[
             tuple[list[tuple[int, tuple[Any, ...], Any]], dict[int, int], Any]]:  # fmt: skip
-        """The matching cases a batch at a time, in the list's order: each case's id and its
-        values before and after its members' (in the layout's order; with `text`, those after as
-        the CSV text of `_case_back`), each case's day of registration as a yyyymmdd number (for
-        ages), and the batch's ids as a subquery."""
-        reading = _CaseReading(self.columns, self.connection.dialect.name, spreadsheet_safe=spreadsheet_safe, text=text)
+        """The matching cases a batch at a time, in the list's order, as `reading` makes them: each
+        case's id and its values before and after its members', each case's day of registration as
+        a yyyymmdd number (for ages), and the batch's ids as a subquery."""
         local, refs = _LocalTime(ZoneInfo(self.timezone)), count(1)
         ids = self.query.with_only_columns(Case.id).order_by(*_NEWEST_FIRST).limit(CASES_PER_BATCH)
         query = reading.statement(ids)
@@ -479,7 +478,6 @@ class _TextBatch:
     def __init__(self, export: Export) -> None:
         dialect = export.connection.dialect.name
         self.reading = _CaseReading(export.columns, dialect, spreadsheet_safe=True, text=True)
-        self.cases = self.reading.statement(select(Case.id))
         self.backs = _case_back(export.columns, dialect)
         self.runs = _member_runs(export.columns, dialect)
         # A batch's members, each with the runs of `_member_runs`; `member_order` is the order
@@ -495,10 +493,6 @@ class _TextBatch:
         self.pieces: list[str] = []
         # csv's own quoting for the case's columns, into `pieces` (a line a call, no terminator).
         self.writer = csv.writer(_Appender(self.pieces), lineterminator="")
-
-    def parts(self, cases: list[tuple[Any, ...]], local: _LocalTime, refs: Iterator[int]) -> tuple[
-            list[tuple[int, tuple[Any, ...], Any]], dict[int, int]]:  # fmt: skip
-        return self.reading.parts(cases, local, refs)
 
     def affixes(self, parts: list[tuple[int, tuple[Any, ...], Any]], reread: Reread) -> dict[int, tuple[str, str]]:
         """Each case's text before its member's columns and after them (its line's end)."""

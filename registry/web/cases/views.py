@@ -48,12 +48,17 @@ def _people_data_is_for_officers_and_supervisors() -> None:
 
 def filter_form(user: User, form_class: type[CaseFilterForm] = CaseFilterForm) -> CaseFilterForm:
     """The list's filters read from the query string, with the choices this user may make."""
-    border_points = case_service.list_border_points(user)
-    points = [(point.code, str(point)) for point in border_points]
-    form = form_class(request.args, border_points=points,
-                      assignees=case_service.list_assignees(user, border_points))  # fmt: skip
+    points, assignees = _filter_choices(user)
+    form = form_class(request.args, border_points=list(points), assignees=list(assignees))
     form.validate()
     return form
+
+
+def _filter_choices(user: User) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """The border points (code, name) and the assignees (username, name) this user may filter by."""
+    border_points = case_service.list_border_points(user)
+    return (tuple((point.code, str(point)) for point in border_points),
+            tuple(case_service.list_assignees(user, border_points)))  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,9 +144,7 @@ def list_filters(user: User) -> ListFilters:
     pages are the plain list or a filter or two. A search (q) is never kept: its words stay in
     no memory beyond its own request.
     """
-    border_points = case_service.list_border_points(user)
-    points = tuple((point.code, str(point)) for point in border_points)
-    assignees = tuple(case_service.list_assignees(user, border_points))
+    points, assignees = _filter_choices(user)
     args = request.args
     key = None
     if not any(args.getlist("q")):
