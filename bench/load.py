@@ -361,8 +361,30 @@ def server_cpu(pid: int) -> float:
     return total / clock
 
 
+def helpers_cpu(database: str | None) -> dict[str, float]:
+    """CPU seconds used so far by the processes that serve gunicorn besides itself: PostgreSQL's
+    backends connected to `database` (their command line names it) and Redis (the rate limits).
+    Backends that ended meanwhile are not counted; gunicorn's pool keeps its connections open."""
+    clock = os.sysconf("SC_CLK_TCK")
+    totals = {"database": 0.0, "redis": 0.0}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = Path(f"/proc/{entry.name}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            stat = Path(f"/proc/{entry.name}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        used = (int(stat[11]) + int(stat[12])) / clock
+        if database and command.startswith("postgres: ") and f" {database} " in command:
+            totals["database"] += used
+        elif command.startswith("redis-server"):
+            totals["redis"] += used
+    return totals
+
+
 async def hammer(port: int, path: str, cookie: str, concurrency: int, seconds: float,
-                 server: int | None = None) -> dict[str, Any]:  # fmt: skip
+                 server: int | None = None, database: str | None = None) -> dict[str, Any]:  # fmt: skip
     """`concurrency` keep-alive connections asking for `path` back to back: requests a second,
     and, given gunicorn's pid, the CPU time its processes spent a request (what the machine's
     load does not change: the rate is what is left of two cores divided by it)."""
@@ -394,14 +416,19 @@ async def hammer(port: int, path: str, cookie: str, concurrency: int, seconds: f
         writer.close()
 
     served = server_cpu(server) if server else 0.0
+    helped = helpers_cpu(database)
     cpu, started = time.process_time(), time.perf_counter()
     await asyncio.gather(*(connection(started + seconds) for _ in range(concurrency)))
     elapsed = time.perf_counter() - started
     served = server_cpu(server) - served if server else 0.0
+    helped = {name: used - helped[name] for name, used in helpers_cpu(database).items()}
+    count = max(1, len(latencies))
     return {"requests": len(latencies), "per_second": round(len(latencies) / elapsed, 1),
             "failures": failures, **percentiles(latencies), "client_cpu_share": round((time.process_time() - cpu) / elapsed, 2),
             "server_cpu_ms": round(served * 1000 / max(1, len(latencies)), 2),
-            "client_cpu_ms": round((time.process_time() - cpu) * 1000 / max(1, len(latencies)), 2)}  # fmt: skip
+            "client_cpu_ms": round((time.process_time() - cpu) * 1000 / count, 2),
+            "database_cpu_ms": round(helped["database"] * 1000 / count, 2),
+            "redis_cpu_ms": round(helped["redis"] * 1000 / count, 2)}  # fmt: skip
 
 
 def percentiles(values: list[float]) -> dict[str, float]:
@@ -432,9 +459,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         else:
             starting, results, elapsed, cookies = asyncio.run(officers_at_work(base, args.officers, args.duration, args.ramp))
         load_during = uptime()
+        database = url.rsplit("/", 1)[1].split("?")[0] if url.startswith("postgresql") else None
         cases = asyncio.run(hammer(args.port, "/cases", cookies["registry_session"], args.concurrency, args.saturate,
-                                   server.pid))  # fmt: skip
-        bare = asyncio.run(hammer(args.port, "/bench/bare", "", args.concurrency, args.saturate, server.pid))
+                                   server.pid, database))  # fmt: skip
+        bare = asyncio.run(hammer(args.port, "/bench/bare", "", args.concurrency, args.saturate, server.pid, database))
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(30)
@@ -451,11 +479,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "possible_duplicates_confirmed": results.matches_shown,
             "case_list_alone": cases, "bare_alone": bare,
             "case_list_to_bare": round(cases["per_second"] / bare["per_second"], 3) if bare["per_second"] else None,
-            # The same ratio from the CPU each request cost gunicorn and this client, whatever
-            # else the machine was doing (Redis's share, for the list's rate limit, not counted).
-            "case_list_to_bare_by_cpu": round((bare["server_cpu_ms"] + bare["client_cpu_ms"])
-                                              / (cases["server_cpu_ms"] + cases["client_cpu_ms"]), 3),
+            # The same ratio from the CPU each request cost gunicorn, this client, the database
+            # server and Redis, whatever else the machine was doing.
+            "case_list_to_bare_by_cpu": round(_cpu_a_request(bare) / _cpu_a_request(cases), 3),
             "uptime_before": load_before, "uptime_after_officers": load_during, "uptime_end": uptime()}  # fmt: skip
+
+
+def _cpu_a_request(figures: dict[str, Any]) -> float:
+    return sum(figures[name] for name in ("server_cpu_ms", "client_cpu_ms", "database_cpu_ms", "redis_cpu_ms"))
 
 
 def _figures(results: Results, elapsed: float) -> dict[str, dict[str, Any]]:
@@ -489,7 +520,8 @@ def show(figures: dict[str, Any]) -> None:
         row = figures[name]
         print(f"{name:<16} {row['per_second']:>8}/s  p50 {row['p50_ms']} ms  p95 {row['p95_ms']} ms  "
               f"failures {row['failures']}  client CPU {row['client_cpu_share']:.0%} of a core  "
-              f"CPU a request: gunicorn {row['server_cpu_ms']} ms, client {row['client_cpu_ms']} ms")  # fmt: skip
+              f"CPU a request: gunicorn {row['server_cpu_ms']} ms, client {row['client_cpu_ms']} ms, "
+              f"database server {row['database_cpu_ms']} ms, Redis {row['redis_cpu_ms']} ms")  # fmt: skip
     print(f"case list / bare endpoint: {figures['case_list_to_bare']:.1%} "
           f"(by CPU a request: {figures['case_list_to_bare_by_cpu']:.1%})")
     for key in ("uptime_before", "uptime_after_officers", "uptime_end"):

@@ -104,6 +104,9 @@ def flask_config(settings: Settings, instance_path: Path) -> dict[str, Any]:
         "SESSION_COOKIE_NAME": "registry_session",
         "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=settings.SESSION_HOURS),
+        # The cookie is sent again only when the session changes (security.SEEN_AT_STEP): it
+        # expires SESSION_HOURS after the login, as the session itself does.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         # The CSRF token lives as long as the session: a form left open for hours still submits.
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_SSL_STRICT": settings.COOKIE_SECURE,

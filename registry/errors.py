@@ -6,6 +6,7 @@ Also the request's one transaction: committed when the answer is a success, roll
 from __future__ import annotations
 
 import logging
+import time
 
 from flask import Flask, Response, render_template, request
 from flask_babel import gettext
@@ -105,7 +106,11 @@ def init_app(app: Flask) -> None:
             return error
         if is_api_request():
             return _api_http_error(error)
-        return render_error(error.code or 500)
+        page, status = render_error(error.code or 500)
+        response = Response(page, status, mimetype="text/html")
+        if status == 429:
+            _say_when_to_retry(response)
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> tuple[str, int] | Response:
@@ -115,6 +120,22 @@ def init_app(app: Flask) -> None:
         if is_api_request():
             return problems.problem(500, message)
         return render_error(500, message)
+
+
+def _say_when_to_retry(response: Response) -> None:
+    """Retry-After on a page refused by a rate limit: the seconds until its window ends. Asked of
+    the limits' storage only here, never on a page served."""
+    from registry.extensions import limiter
+
+    current = limiter.current_limit
+    if current is None:  # refused by the application itself (a throttled login)
+        return
+    try:
+        reset_at = current.reset_at
+    except Exception:  # the storage unreachable: the page says to wait, without a figure
+        log.warning("Retry-After left out: the limits' storage did not answer", exc_info=True)
+        return
+    response.headers["Retry-After"] = str(max(1, int(reset_at - time.time()) + 1))
 
 
 def _api_http_error(error: HTTPException) -> Response:

@@ -42,6 +42,10 @@ CONTENT_SECURITY_POLICY = (
 # Session keys: when the password (and second factor) were checked, and the last request.
 AUTH_AT = "auth_at"
 SEEN_AT = "seen_at"
+# The idle clock moves at most this often: the session cookie is signed and sent again only when
+# something in it changes, so a page asked for within a minute of the last leaves it as it was.
+# A session may therefore end up to this many seconds before its idle timeout, never after.
+SEEN_AT_STEP = 60
 
 
 # The account and its border points in one statement (the relationship alone would ask a second
@@ -90,7 +94,8 @@ def expire_idle_and_old_sessions() -> None:
             session["lang"] = language
         flash(gettext("Your session has expired. Log in again."), "info")
         return
-    session[SEEN_AT] = now
+    if now - int(seen_at) >= SEEN_AT_STEP:
+        session[SEEN_AT] = now
 
 
 def redirect_to_login() -> Response:
@@ -200,7 +205,8 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _session_is_permanent() -> None:
-        if not is_api_request():
+        # Set only when it is not yet: setting it marks the session changed, to be sent again.
+        if not session.permanent and not is_api_request():
             session.permanent = True
 
     app.before_request(expire_idle_and_old_sessions)

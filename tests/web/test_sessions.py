@@ -116,6 +116,23 @@ def test_each_request_restarts_the_idle_clock(app_factory, officer):
         assert int(time.time()) - session["seen_at"] <= 2
 
 
+def test_the_session_cookie_is_sent_again_only_when_the_idle_clock_moves(app_factory, officer):
+    app = app_factory(SESSION_IDLE_MINUTES=2)
+    browser = Browser(app.test_client())
+    browser.login("officer.mny")
+    browser.get("/cases")  # the first page after the login adds the CSRF token to the session
+    _age_session(browser, idle=30, since_login=30)
+    response = browser.get("/cases")
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers
+    with browser.client.session_transaction() as session:
+        assert int(time.time()) - session["seen_at"] >= 30  # within the minute: not moved
+    _age_session(browser, idle=61, since_login=61)
+    response = browser.get("/cases")
+    assert "registry_session=" in response.headers["Set-Cookie"]
+    with browser.client.session_transaction() as session:
+        assert int(time.time()) - session["seen_at"] <= 2
+
+
 def test_a_session_older_than_the_absolute_lifetime_ends_however_busy(app_factory, officer):
     app = app_factory(SESSION_HOURS=1)
     browser = Browser(app.test_client())
