@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -22,6 +23,7 @@ from flask_babel import (
 from flask_login import current_user
 from jinja2 import pass_context
 from jinja2.runtime import Context
+from markupsafe import Markup
 
 from registry.domain import labels, reference
 
@@ -215,6 +217,28 @@ def show_datetime(value: datetime | None) -> str:
     return format_datetime(value, "medium") if value else ""
 
 
+# The layout's parts that are the same on many pages (its links, the navigation, the language
+# menu's buttons, its scripts), rendered once per application and kept: building their dozen
+# links and labels through Jinja's call machinery was a tenth of a list page's CPU.
+FRAGMENTS_KEPT = 512
+
+
+def layout_fragment(name: str, **inputs: Any) -> Markup:
+    """templates/layout/<name>.html rendered with `inputs` alone, in the page's language: kept by
+    those, the language and the application's root URL. The fragment sees no request, session or
+    user of its own (Jinja's environment, not Flask's render_template): whatever it shows must be
+    one of its inputs, so a fragment kept for one reader is the one another reader would get."""
+    kept: dict[tuple[object, ...], Markup] = current_app.extensions.setdefault("layout_fragments", {})
+    key = (name, current_language(), request.script_root, *sorted(inputs.items()))
+    found = kept.get(key)
+    if found is None:
+        if len(kept) >= FRAGMENTS_KEPT:
+            kept.clear()
+        template = current_app.jinja_env.get_template(f"layout/{name}.html")
+        found = kept[key] = Markup(template.render(**inputs).strip())  # noqa: S704 - Jinja's autoescaped output
+    return found
+
+
 def init_app(app: Flask) -> None:
     @app.context_processor
     def _page_reader() -> dict[str, object]:
@@ -231,6 +255,7 @@ def init_app(app: Flask) -> None:
         text_direction=text_direction,
         endonym=endonym,
         show_birth_date=show_birth_date,
+        layout_fragment=layout_fragment,
     )
     app.jinja_env.filters.update(
         show_date=_show_date, show_datetime=show_datetime, show_number=show_number,
