@@ -223,11 +223,25 @@ def show_datetime(value: datetime | None) -> str:
 FRAGMENTS_KEPT = 512
 
 
+class _NotInFragments:
+    """What a kept fragment finds in place of the request, session, g or user: reading it fails."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise RuntimeError("a kept layout fragment shows only its inputs: pass the value it needs")
+
+    def __str__(self) -> str:
+        raise RuntimeError("a kept layout fragment shows only its inputs: pass the value it needs")
+
+
+_HIDDEN_FROM_FRAGMENTS = dict.fromkeys(("request", "session", "g", "current_user"), _NotInFragments())
+
+
 def layout_fragment(name: str, **inputs: Any) -> Markup:
     """templates/layout/<name>.html rendered with `inputs` alone, in the page's language: kept by
     those, the language and the application's root URL. The fragment sees no request, session or
-    user of its own (Jinja's environment, not Flask's render_template): whatever it shows must be
-    one of its inputs, so a fragment kept for one reader is the one another reader would get."""
+    user (Jinja's environment, not Flask's render_template, with Flask's own globals hidden):
+    whatever it shows must be one of its inputs, so a fragment kept for one reader is the one
+    another reader would get."""
     kept: dict[tuple[object, ...], Markup] = current_app.extensions.setdefault("layout_fragments", {})
     key = (name, current_language(), request.script_root, *sorted(inputs.items()))
     found = kept.get(key)
@@ -235,7 +249,9 @@ def layout_fragment(name: str, **inputs: Any) -> Markup:
         if len(kept) >= FRAGMENTS_KEPT:
             kept.clear()
         template = current_app.jinja_env.get_template(f"layout/{name}.html")
-        found = kept[key] = Markup(template.render(**inputs).strip())  # noqa: S704 - Jinja's autoescaped output
+        # Flask's request, session and g are globals of the environment too: hidden here.
+        page = template.render(**{**_HIDDEN_FROM_FRAGMENTS, **inputs})
+        found = kept[key] = Markup(page.strip())  # noqa: S704 - Jinja's autoescaped output
     return found
 
 

@@ -5,6 +5,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
+from flask_login import login_user
+from jinja2 import ChoiceLoader, DictLoader
+
+from registry.extensions import db
+from registry.models import User
+from registry.templating import layout_fragment
 from tests.conftest import Browser
 
 NAV = re.compile(r'<ul class="navbar-nav me-auto">.*?</ul>', re.S)
@@ -61,3 +68,16 @@ def test_the_navigation_and_language_menu_follow_the_readers_language(browser, o
     assert "Register a person" not in french
     active = [button for button in LANGUAGE_BUTTONS.findall(page) if "active" in button]
     assert len(active) == 1 and 'value="fr"' in active[0] and 'aria-current="true"' in active[0]
+
+
+def test_a_fragment_cannot_read_the_request_or_the_user(app, officer):
+    app.jinja_env.loader = ChoiceLoader([DictLoader({
+        "layout/peeking.html": "{{ request.path }}{{ current_user.username }}"}), app.jinja_env.loader])
+    try:
+        with app.test_request_context("/cases"):
+            login_user(db.session.scalars(db.select(User).filter_by(username="officer.mny")).one())
+            with pytest.raises(RuntimeError, match="shows only its inputs"):
+                layout_fragment("peeking")
+    finally:
+        app.jinja_env.loader = app.jinja_env.loader.loaders[1]
+        app.jinja_env.cache.clear()
