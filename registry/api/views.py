@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from registry.api import idempotency, openapi, problems, registrations, schemas, serialise
 from registry.api.auth import token_id
 from registry.api.openapi import PDF, operation, path_parameter
+from registry.domain.cases import CASE_NUMBER as CASE_NUMBER_PATTERN
 from registry.domain.errors import InvalidDetails, PossibleDuplicates, StaleVersion
 from registry.domain.i18n import N_
 from registry.domain.workflow import find_transition
@@ -55,7 +56,7 @@ MAX_BODY_BYTES = 256 * 1024
 M = TypeVar("M", bound=BaseModel)
 
 CASE_NUMBER = path_parameter("case_number", "e.g. MNY-2026-000042",
-                             {"type": "string", "pattern": r"^[A-Z]{2,8}-\d{4}-\d{6}$"})  # fmt: skip
+                             {"type": "string", "pattern": CASE_NUMBER_PATTERN.pattern})  # fmt: skip
 PERSON_ID = path_parameter("person_id", "The person's id (`person.id` in a case)",
                            {"type": "integer", "minimum": 1, "maximum": 2**31 - 1})  # fmt: skip
 IDEMPOTENCY_KEY = {"name": idempotency.HEADER, "in": "header", "required": False,

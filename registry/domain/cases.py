@@ -8,7 +8,8 @@ from datetime import date
 
 from registry.domain.vocabulary import Priority, Vulnerability
 
-CASE_NUMBER = re.compile(r"^(?P<point>[A-Z]{2,8})-(?P<year>\d{4})-(?P<sequence>\d{6})$")
+# Six digits of sequence, more past 999,999 cases a year (the column holds 24 characters).
+CASE_NUMBER = re.compile(r"^(?P<point>[A-Z]{2,8})-(?P<year>\d{4})-(?P<sequence>\d{6,10})$")
 
 # Needs someone today: a child alone, a victim of trafficking, a serious medical condition.
 URGENT = frozenset(
