@@ -748,7 +748,7 @@ REBUILD_INDEXES_FROM = 50_000
 KEPT_DURING_LOAD = frozenset({
     "ix_person_match_key_person_id", "ix_person_name_token_person_id", "ix_person_merged_into_id",
     "ix_identity_document_person_id", "ix_case_file_principal_id", "ix_case_file_id_registered",
-    "ix_case_member_case_id", "ix_case_member_person_case", "ix_case_event_case_at", "ix_follow_up_case_due",
+    "ix_case_member_person_case", "ix_case_event_case_at", "ix_follow_up_case_due",
 })  # fmt: skip
 
 # The name search index (CaseNameToken), filled as migration 0703 fills it: every word of every

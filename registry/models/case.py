@@ -144,7 +144,8 @@ class CaseMember(Base):
     __tablename__ = "case_member"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), index=True)
+    # Looked up by the unique (case_id, person_id) index below, which begins with it.
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
     relationship_to_head: Mapped[str] = mapped_column("relationship", String(20))
 
