@@ -3,8 +3,9 @@
     python -m bench.load [--database-url URL] [--people 1000000] [--officers 50] [--duration 120] [--ramp 25]
                          [--workers N] [--port 8765] [--saturate 15] [--concurrency 16] [--saturate-only]
 
-1. The database (SQLite in bench/out/ by default, or the PostgreSQL database given: emptied and
-   refilled unless it already holds --people people in the newest schema) gets its synthetic people
+1. The database (SQLite in bench/out/ by default, or the PostgreSQL database given: migrated if an
+   older migration built it, then emptied and refilled unless it holds --people people; a database
+   migrated by a newer checkout stops the run instead) gets its synthetic people
    (`registry.synthetic`) and --officers accounts spread over the four border points.
 2. gunicorn starts on 127.0.0.1 with the repository's gunicorn.conf.py (gthread workers), serving
    `bench.load_app` (the registry plus a bare endpoint), rate limits kept in Redis as in production.
@@ -90,6 +91,7 @@ def prepare(url: str, people: int, officers: int) -> None:
 
     app = pages.make_app(url)
     with app.app_context():
+        _upgrade_if_older()
         built = _is_built(people)
         db.engine.dispose()  # the file may be replaced below
     if not built:
@@ -102,6 +104,31 @@ def prepare(url: str, people: int, officers: int) -> None:
                 accounts.create_user(username, PASSWORD, "officer", [point])
         db.session.commit()
         db.engine.dispose()
+
+
+def _upgrade_if_older() -> None:
+    """A registry built before a newer migration is migrated (it keeps its people); one migrated by
+    a newer checkout than this one is left alone, and the run stops, rather than rebuilt."""
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+    from flask import current_app
+    from flask_migrate import upgrade
+
+    from registry.extensions import db
+
+    scripts = ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config())
+    with db.engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    if current is None or current == scripts.get_current_head():
+        return
+    try:
+        scripts.get_revision(current)
+    except CommandError:
+        raise SystemExit(f"the database is at revision {current}, which this checkout does not know (a newer "
+                         f"one migrated it): run the benchmark from that checkout, or remove the database "
+                         f"to build it again") from None  # fmt: skip
+    upgrade()
 
 
 def _is_built(people: int) -> bool:
