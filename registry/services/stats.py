@@ -254,6 +254,10 @@ class DailyCounts:
             self.add((*base, VULNERABILITY, code), 1, 0)
 
     def merge(self, other: dict[Key, list[int]]) -> None:
+        """Add `other`'s figures (taken over as they are, when none were counted yet)."""
+        if not self.counts:
+            self.counts = other
+            return
         for key, (cases, people) in other.items():
             self.add(key, cases, people)
 
