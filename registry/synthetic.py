@@ -168,8 +168,6 @@ class Batch:
     names: _Names | None = None
     # On SQLite, the rows as a serialised database instead (see `_Packer`).
     database: bytes | None = None
-    # The dashboard's daily figures of the batch's cases, when the load counts them (`Setting`).
-    figures: dict[Any, list[int]] | None = None
 
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -250,9 +248,11 @@ def generate(people: int, border_points: Sequence[str] = (), *, years: float = 3
         setting = Setting(seed=seed, points=points, staff=staff, now=now or datetime.now(UTC),
                           span=timedelta(days=365.25 * years), timezone=timezone, dialect=writer.dialect,
                           schema=_batch_schema(connection), count_figures=shortcuts)  # fmt: skip
-        figures = stats.DailyCounts()
+        # The daily figures of every case made, when the load counts them (`Setting`): databases
+        # of `counted_figure` rows, one per process that made batches.
+        figures: list[bytes] = []
         plans = _plans(random.Random(seed), people, batch_people, ids)  # noqa: S311 - synthetic data, reproducible from its seed, not a secret
-        with closing(_made(setting, plans, _workers(workers, people, batch_people))) as batches:
+        with closing(_made(setting, plans, _workers(workers, people, batch_people), figures)) as batches:
             for batch in batches:
                 # Numbered here, in the order of the batches: each number follows the last.
                 numbers = []
@@ -272,13 +272,13 @@ def generate(people: int, border_points: Sequence[str] = (), *, years: float = 3
                             writer.write(table, COLUMNS[table], rows[table])
                 _save_sequences(connection, sequences)
                 connection.commit()
-                if batch.figures:
-                    figures.merge(batch.figures)
                 made += batch.people
                 cases += len(numbers)
                 events += batch.events
                 if progress:
                     progress(made)
+        if figures:
+            _write_figures(connection, figures)
         if connection.dialect.name == "postgresql":
             for table in ("person", "case_file"):
                 # The loop's own two table names, never input.
@@ -287,9 +287,9 @@ def generate(people: int, border_points: Sequence[str] = (), *, years: float = 3
             connection.commit()
     written, cpu = clock.perf_counter(), clock.process_time() + _workers_cpu() - cpu
     if shortcuts:
-        # The triggers were off (no day was queued for a recount): the figures the batches
-        # counted of their own cases replace the old ones, of an empty registry.
-        stats.recount_all(timezone, figures.counts)
+        # The triggers were off (no day was queued for a recount): the daily figures the batches
+        # counted of their own cases, written above, replace those of an empty registry.
+        stats.recount_all(timezone, written=True)
     else:
         stats.refresh_figures(timezone)
     db.session.commit()
@@ -360,15 +360,26 @@ def _workers(wanted: int | None, people: int, batch_people: int) -> int:
     return 0 if people <= batch_people or cores < 2 else min(cores, 4)
 
 
-def _made(setting: Setting, plans: Iterable[Plan], workers: int) -> Iterator[Batch]:
+def _made(setting: Setting, plans: Iterable[Plan], workers: int, figures: list[bytes]) -> Iterator[Batch]:
     """The batches of `plans`, in order; at most two a worker ahead of the writing (memory stays
     flat). Batch i is made by worker i modulo the number of workers, each fed through a pipe of
-    its own: no lock is shared, so stopping the workers at any moment cannot leave one held."""
+    its own: no lock is shared, so stopping the workers at any moment cannot leave one held.
+
+    When the load counts the figures, each worker counts those of all its batches and sends them
+    once, after its last batch, as a database (`_figures_database`) appended to `figures`: sent
+    with each batch as Python objects, a batch's figures (a key for nearly every case's day) cost
+    the writing process more to receive and add up than its rows cost to copy (bench/PAGES.md,
+    "Generator, fifth round")."""
     if workers < 1:
+        from registry.services.stats import DailyCounts
+
         packer = _Packer(setting.schema) if setting.schema is not None else None
+        counts = DailyCounts() if setting.count_figures else None
         try:
             for plan in plans:
-                yield _batch(setting, plan, packer)
+                yield _batch(setting, plan, packer, counts)
+            if counts is not None:
+                figures.append(_figures_database(counts.counts))
         finally:
             if packer is not None:
                 packer.close()
@@ -409,6 +420,13 @@ def _made(setting: Setting, plans: Iterable[Plan], workers: int) -> Iterator[Bat
                 pipe.send(plan)
                 sent += 1
             yield made
+        if setting.count_figures:
+            for pipe in pipes:
+                pipe.send(None)  # no more batches: the figures counted
+                counted = pipe.recv()
+                if isinstance(counted, BaseException):
+                    raise counted
+                figures.append(counted)
     finally:
         for pipe in pipes:
             pipe.close()
@@ -418,21 +436,26 @@ def _made(setting: Setting, plans: Iterable[Plan], workers: int) -> Iterator[Bat
 
 
 def _work(setting: Setting, pipe: PipeEnd) -> None:
-    """A worker process: makes the batches it is sent until its pipe closes."""
+    """A worker process: makes the batches it is sent until its pipe closes; sent None instead
+    of a batch's plan, sends the figures of all the batches it made."""
+    from registry.services.stats import DailyCounts
+
     packer = _Packer(setting.schema) if setting.schema is not None else None
+    counts = DailyCounts() if setting.count_figures else None
     while True:
         try:
             plan = pipe.recv()
         except EOFError:
             return
+        made: Batch | bytes | BaseException
         try:
-            made: Batch | BaseException = _batch(setting, plan, packer)
+            made = _batch(setting, plan, packer, counts) if plan is not None else _figures_database(counts.counts)  # type: ignore[union-attr]
         except Exception as error:  # noqa: BLE001 - sent to the writing process, which raises it
             made = error
         pipe.send(made)
 
 
-def _batch(setting: Setting, plan: Plan, packer: _Packer | None) -> Batch:
+def _batch(setting: Setting, plan: Plan, packer: _Packer | None, counts: DailyCounts | None) -> Batch:
     """One batch's rows, from a seed of its own: the same whichever process makes it."""
     # Hundreds of thousands of new tuples would start the cycle collector again and again, each
     # time walking the whole heap (the app's modules included): a fifth of the batch's time.
@@ -440,13 +463,13 @@ def _batch(setting: Setting, plan: Plan, packer: _Packer | None) -> Batch:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _rows(setting, plan, packer)
+        return _rows(setting, plan, packer, counts)
     finally:
         if collecting:
             gc.enable()
 
 
-def _rows(setting: Setting, plan: Plan, packer: _Packer | None) -> Batch:
+def _rows(setting: Setting, plan: Plan, packer: _Packer | None, counts: DailyCounts | None) -> Batch:
     rng = random.Random(f"{setting.seed}/{plan.index}")  # noqa: S311 - synthetic data, reproducible from its seed, not a secret
     zone = ZoneInfo(setting.timezone)
     formats = Formats(setting.dialect)
@@ -455,19 +478,12 @@ def _rows(setting: Setting, plan: Plan, packer: _Packer | None) -> Batch:
     now, span, points = setting.now, setting.span, setting.points
     moments = sorted(now - span * rng.random() for _ in households)
     batch = Batch(people=sum(plan.sizes), first_case_id=plan.first_case_id, names=packer.names if packer else None)
-    counts = None
-    if setting.count_figures:
-        from registry.services.stats import DailyCounts
-
-        counts = DailyCounts()
     ids = Ids(plan.first_person_id, plan.first_case_id)
     for household, moment in zip(households, moments, strict=True):
         point_index = rng.randrange(len(points))
         batch.registered.append((point_index, moment.astimezone(zone).year))
         batch.events += _case(rng, batch, ids, household, points[point_index], moment, now, zone,
                               setting.staff, formats, counts)  # fmt: skip
-    if counts is not None:
-        batch.figures = counts.counts
     if packer is not None:
         batch.database = packer.packed(batch)
         batch.rows = {}
@@ -608,6 +624,46 @@ def _copy_batch(connection: Connection, batch: Batch, numbers: list[str]) -> Non
             raw.execute(f'INSERT INTO main."{table}" SELECT * FROM {BATCH}."{table}"')  # noqa: S608 - the loader's own table names
         else:  # a generated id left out: numbered by this database
             raw.execute(f'INSERT INTO main."{table}" ({names}) SELECT {names} FROM {BATCH}."{table}"')  # noqa: S608 - the loader's own table and column names
+
+
+def _figures_database(counts: dict[Any, list[int]]) -> bytes:
+    """Daily figures counted by a process, as a database of `counted_figure` rows (SQLite's
+    formats): the writing process adds them up in SQL, where receiving them as Python objects
+    and adding them up there cost it seconds at a million people."""
+    from registry.services.stats import DAILY_COLUMNS
+
+    with closing(sqlite3.connect(":memory:", isolation_level=None)) as database:
+        database.execute(f"CREATE TABLE counted_figure ({', '.join(DAILY_COLUMNS)})")
+        database.execute("BEGIN")
+        database.executemany("INSERT INTO counted_figure VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (
+            (point, utc_day.isoformat(), local_day.isoformat(), pathway, figure, value[:40], cases, people)
+            for (point, utc_day, local_day, pathway, figure, value), (cases, people) in counts.items()
+        ))  # fmt: skip
+        database.execute("COMMIT")
+        return database.serialize()
+
+
+def _write_figures(connection: Connection, databases: Sequence[bytes]) -> None:
+    """The daily figures of an empty registry just filled: the sums of those its processes
+    counted (`_figures_database`), in the table's key order."""
+    from registry.services.stats import DAILY_COLUMNS
+
+    raw: Any = connection.connection.dbapi_connection
+    columns = ", ".join(DAILY_COLUMNS)
+    raw.execute(f"CREATE TEMP TABLE counted_figure ({columns})")
+    for database in databases:
+        raw.deserialize(database, name=BATCH)  # outside a transaction, as SQLite requires
+        connection.begin()
+        raw.execute("INSERT INTO temp.counted_figure SELECT * FROM batch.counted_figure")
+        connection.commit()
+    key = "border_point_id, local_day, pathway, figure, value, utc_day"  # the primary key
+    connection.begin()
+    raw.execute("DELETE FROM main.daily_figure")  # an empty registry's, if any were left
+    raw.execute(f"INSERT INTO main.daily_figure ({columns}) "  # noqa: S608 - the statistics' own column names
+                "SELECT border_point_id, utc_day, local_day, pathway, figure, value, sum(cases), sum(people) "
+                f"FROM temp.counted_figure GROUP BY {key} ORDER BY {key}")
+    raw.execute("DROP TABLE temp.counted_figure")
+    connection.commit()
 
 
 # --------------------------------------------------------------------------------------------

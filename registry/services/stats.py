@@ -153,14 +153,16 @@ def _add_to_months(changes: dict[tuple[int, date, str, str, str], list[int]]) ->
     ))  # fmt: skip
 
 
-def recount_all(timezone: str, counted: dict[Key, list[int]] | None = None) -> None:
-    """Count every case again (a first count, a change of time zone, a large import). `counted`:
-    every case's daily figures, counted already by whoever wrote the cases (a bulk load)."""
+def recount_all(timezone: str, *, written: bool = False) -> None:
+    """Count every case again (a first count, a change of time zone, a large import). `written`:
+    every case's daily figures are in their table already, counted and written by whoever wrote
+    the cases (a bulk load into an empty registry); only the months are summed up again."""
     session = db.session
     last_stale = session.scalar(select(func.max(DailyFigureStale.id)))
-    session.execute(delete(DailyFigure))
     session.execute(delete(MonthlyFigure))
-    _write(_count(None, ZoneInfo(timezone)) if counted is None else counted)
+    if not written:
+        session.execute(delete(DailyFigure))
+        _write(_count(None, ZoneInfo(timezone)))
     spans = session.execute(
         select(DailyFigure.border_point_id, func.min(DailyFigure.local_day), func.max(DailyFigure.local_day))
         .group_by(DailyFigure.border_point_id)
@@ -252,10 +254,6 @@ class DailyCounts:
             self.add((*base, VULNERABILITY, code), 0, 1)
         for code in set(codes):
             self.add((*base, VULNERABILITY, code), 1, 0)
-
-    def merge(self, other: dict[Key, list[int]]) -> None:
-        for key, (cases, people) in other.items():
-            self.add(key, cases, people)
 
 
 def _count(condition: Any, zone: ZoneInfo) -> dict[Key, list[int]]:
