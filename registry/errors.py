@@ -18,7 +18,7 @@ from registry.api import problems
 from registry.api.auth import TokenRefused, is_api_request
 from registry.domain.errors import DomainError, Forbidden, NotFound
 from registry.domain.i18n import N_
-from registry.extensions import db
+from registry.extensions import db, rate_limit_window
 from registry.services import audit
 
 log = logging.getLogger(__name__)
@@ -124,17 +124,13 @@ def init_app(app: Flask) -> None:
 
 def _say_when_to_retry(response: Response) -> None:
     """Retry-After on a page refused by a rate limit: the seconds until its window ends. Asked of
-    the limits' storage only here, never on a page served."""
-    from registry.extensions import limiter
-
-    current = limiter.current_limit
-    if current is None:  # refused by the application itself (a throttled login)
+    the limits' storage only here, never on a page served. No header for a refusal by the
+    application itself (a throttled login), or when the storage did not answer: the page says to
+    wait."""
+    window = rate_limit_window()
+    if window is None:
         return
-    try:
-        reset_at = current.reset_at
-    except Exception:  # the storage unreachable: the page says to wait, without a figure
-        log.warning("Retry-After left out: the limits' storage did not answer", exc_info=True)
-        return
+    _, _, reset_at = window
     response.headers["Retry-After"] = str(max(1, int(reset_at - time.time()) + 1))
 
 

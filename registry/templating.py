@@ -230,7 +230,7 @@ class _NotInFragments:
         raise RuntimeError("a kept layout fragment shows only its inputs: pass the value it needs")
 
     def __str__(self) -> str:
-        raise RuntimeError("a kept layout fragment shows only its inputs: pass the value it needs")
+        return self.__getattr__("__str__")
 
 
 _HIDDEN_FROM_FRAGMENTS = dict.fromkeys(("request", "session", "g", "current_user"), _NotInFragments())

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import time
 from collections.abc import Callable
 from functools import lru_cache
@@ -25,7 +24,7 @@ from registry.domain.cases import CASE_NUMBER as CASE_NUMBER_PATTERN
 from registry.domain.errors import InvalidDetails, PossibleDuplicates, StaleVersion
 from registry.domain.i18n import N_
 from registry.domain.workflow import find_transition
-from registry.extensions import db, limiter
+from registry.extensions import db, limiter, rate_limit_window
 from registry.models import Case, User
 from registry.services import cases as case_service
 from registry.services import stats, workflow
@@ -36,7 +35,6 @@ from registry.web.common import actor, client_ip, timezone
 from registry.web.dashboard.forms import DashboardFilterForm
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-log = logging.getLogger(__name__)
 
 
 def _per_token() -> str:
@@ -76,14 +74,10 @@ def _rate_limit_headers(response: Response) -> Response:
     """How many calls the token has left (docs/api.md), on the API's answers only: working it out
     asks the limits' storage (Redis) twice more, which on every web page cost a tenth of the
     page's CPU for headers no browser reads (RATELIMIT_HEADERS_ENABLED is off)."""
-    current = limiter.current_limit
-    if current is None:
+    window = rate_limit_window()
+    if window is None:
         return response
-    try:
-        remaining, reset_at = current.remaining, current.reset_at
-    except Exception:  # the storage unreachable: the call was counted in memory, as Flask-Limiter does
-        log.warning("rate limit headers left out: the limits' storage did not answer", exc_info=True)
-        return response
+    current, remaining, reset_at = window
     response.headers["X-RateLimit-Limit"] = str(current.limit.amount)
     response.headers["X-RateLimit-Remaining"] = str(remaining)
     response.headers["X-RateLimit-Reset"] = str(reset_at)

@@ -14,8 +14,8 @@ from registry.models import User
 from registry.templating import layout_fragment
 from tests.conftest import Browser
 
-NAV = re.compile(r'<ul class="navbar-nav me-auto">.*?</ul>', re.S)
-LANGUAGE_BUTTONS = re.compile(r'<button type="submit" class="dropdown-item.*?</button>', re.S)
+NAV = re.compile(r'<ul class="navbar-nav me-auto">.*?</ul>', re.DOTALL)
+LANGUAGE_BUTTONS = re.compile(r'<button type="submit" class="dropdown-item.*?</button>', re.DOTALL)
 
 
 def _nav(browser: Browser, url: str) -> str:
