@@ -123,9 +123,11 @@ def test_stats_prints_the_months_figures_as_csv(app, runner, officer, register):
     import io
     from datetime import date
 
+    from tests.clock import border_today
+
     register(officer, sex="female", date_of_birth=date(1990, 5, 17))
     register(officer, sex="male", date_of_birth=date(2020, 1, 1), nationality="COD")
-    today = date.today().isoformat()
+    today = border_today().isoformat()
     result = runner.invoke(args=["registry", "stats", "--from", "2020-01-01", "--to", today,
                                  "--border-point", "MNY", "--format", "csv"])  # fmt: skip
     assert result.exit_code == 0, result.output

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from registry.extensions import db
 from registry.models import AuditEntry, Case, CaseEvent, Person
+from tests.clock import border_today
 
 FORM = "/registrations/new"
 
@@ -16,7 +17,7 @@ FORM = "/registrations/new"
 def valid_form(**changes: str) -> dict[str, str]:
     data = {
         "border_point": "MNY",
-        "arrival_date": date.today().isoformat(),
+        "arrival_date": border_today().isoformat(),
         "entry_type": "irregular",
         "circumstances": "intercepted",
         "given_names": "Jean-Pierre",
@@ -38,7 +39,7 @@ def valid_form(**changes: str) -> dict[str, str]:
         "vulnerabilities": "single_parent",
         "consent_given": "yes",
         "consent_scope": "case_management",
-        "consent_date": date.today().isoformat(),
+        "consent_date": border_today().isoformat(),
         "consent_language": "run",
     }
     data.update(changes)
@@ -58,7 +59,7 @@ def count(model) -> int:  # type: ignore[no-untyped-def]
 def test_form_is_prefilled_with_the_officers_border_point_and_today(logged_in):
     page = logged_in.get(FORM).get_data(as_text=True)
     assert re.search(r'<option selected value="MNY">|<option value="MNY" selected>', page)
-    assert f'value="{date.today().isoformat()}"' in page
+    assert f'value="{border_today().isoformat()}"' in page
     # The region's nationalities come first.
     assert page.index('value="BDI"') < page.index('value="AFG"')
 
@@ -67,7 +68,7 @@ def test_registration_opens_a_case_and_lands_on_its_page(app, logged_in):
     response = logged_in.submit(FORM, valid_form())
     assert response.status_code == 302
     case_number = response.headers["Location"].rsplit("/", 1)[1]
-    assert re.fullmatch(rf"MNY-{date.today().year}-000001", case_number)
+    assert re.fullmatch(rf"MNY-{border_today().year}-000001", case_number)
     page = logged_in.get(response.headers["Location"]).get_data(as_text=True)
     assert case_number in page
     assert 'data-status="registered"' in page
@@ -92,7 +93,7 @@ def test_case_numbers_follow_a_sequence_per_border_point(app, logged_in):
         response = logged_in.submit(FORM, valid_form(given_names=given, date_of_birth=f"19{80 + 4 * n}-0{n + 1}-1{n}",
                                                      **{"documents-0-number": f"BDI-{n}0{n}", "phone": ""}))
         numbers.append(response.headers["Location"].rsplit("/", 1)[1])
-    year = date.today().year
+    year = border_today().year
     assert numbers == [f"MNY-{year}-00000{n}" for n in (1, 2, 3)]
 
 
@@ -109,7 +110,7 @@ def test_approximate_age_sets_an_estimated_birth_date(app, logged_in):
     with app.app_context():
         person = db.session.scalars(db.select(Person)).one()
         assert person.dob_precision == "estimated"
-        assert date.today().year - person.date_of_birth.year in (30, 31)
+        assert border_today().year - person.date_of_birth.year in (30, 31)
 
 
 def test_non_latin_names_are_kept_as_typed(app, logged_in):
@@ -140,7 +141,7 @@ def test_without_consent_only_the_minimum_is_kept(app, logged_in):
 BAD_INPUTS = [
     ("empty names", {"given_names": "", "family_name": ""}, "given_names",
      "Give at least a given name or a family name."),
-    ("birth date in the future", {"date_of_birth": (date.today() + timedelta(days=2)).isoformat()},
+    ("birth date in the future", {"date_of_birth": (border_today() + timedelta(days=2)).isoformat()},
      "date_of_birth", "This date cannot be in the future."),
     ("birth date not a date", {"date_of_birth": "14/03/88x"}, "date_of_birth", "Not a valid date value."),
     ("unknown nationality", {"nationality": "ZZZ"}, "nationality", "Not a valid choice."),
@@ -148,7 +149,7 @@ BAD_INPUTS = [
     ("control characters", {"given_names": "Ali\x00ce\x07"}, "given_names",
      "Remove the invisible control characters"),
     ("no sex", {"sex": None}, "sex", "Choose a sex."),
-    ("arrival in the future", {"arrival_date": (date.today() + timedelta(days=1)).isoformat()},
+    ("arrival in the future", {"arrival_date": (border_today() + timedelta(days=1)).isoformat()},
      "arrival_date", "This date cannot be in the future."),
     ("unknown language", {"other_languages": "Klingonese"}, "other_languages", "Unknown language"),
     ("phone without consent", {"consent_given": "no"}, "phone",
