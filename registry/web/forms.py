@@ -20,6 +20,31 @@ from registry.domain.names import has_control_characters
 from registry.templating import today
 
 
+def html_params(**attributes: object) -> Markup:
+    """WTForms' `html_params`, to the byte: the same attributes, sorted, escaped the same way.
+
+    WTForms writes each attribute through `Markup.format`, markupsafe's `string.Formatter`: about
+    45 µs for a field's six attributes, against 15 here. The registration form's 85 inputs, 45
+    ticks and their labels call it about 240 times: a fifth of the page's CPU time. It is put in
+    WTForms' place for every widget below (`tests/unit/test_html_params.py` compares the two).
+    """
+    params = []
+    for key, value in sorted(attributes.items()):
+        key = widgets.core.clean_key(key)
+        if value is True:
+            params.append(key)
+        elif value is not False:
+            # escape() writes a quote as &#34;; a value given as Markup keeps its quotes: WTForms
+            # replaces those with &quot;, and so does this.
+            params.append(f'{escape(key)}="{str(escape(value)).replace(chr(34), "&quot;")}"')
+    return Markup(" ".join(params))  # noqa: S704 - every key and value escaped above
+
+
+WTFORMS_HTML_PARAMS = widgets.core.html_params
+widgets.core.html_params = widgets.html_params = html_params
+widgets.core.Input.html_params = widgets.core.Button.html_params = staticmethod(html_params)
+
+
 class _CatalogueTranslations:
     """WTForms' own messages ("This field is required.") from the registry's catalogues.
 
