@@ -388,12 +388,12 @@ def server_cpu(pid: int) -> float:
     return total / clock
 
 
-def helpers_cpu(database: str | None) -> dict[str, float]:
-    """CPU seconds used so far by the processes that serve gunicorn besides itself: PostgreSQL's
-    backends connected to `database` (their command line names it) and Redis (the rate limits).
-    Backends that ended meanwhile are not counted; gunicorn's pool keeps its connections open."""
+def helpers_cpu(database: str | None) -> dict[int, tuple[str, float]]:
+    """CPU seconds used so far by each process that serves gunicorn besides itself, by pid:
+    PostgreSQL's backends connected to `database` (their command line names it) and Redis (the
+    rate limits). `helpers_used` turns two readings into what each kind used in between."""
     clock = os.sysconf("SC_CLK_TCK")
-    totals = {"database": 0.0, "redis": 0.0}
+    readings = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
@@ -404,9 +404,21 @@ def helpers_cpu(database: str | None) -> dict[str, float]:
             continue
         used = (int(stat[11]) + int(stat[12])) / clock
         if database and command.startswith("postgres: ") and f" {database} " in command:
-            totals["database"] += used
+            readings[int(entry.name)] = ("database", used)
         elif command.startswith("redis-server"):
-            totals["redis"] += used
+            readings[int(entry.name)] = ("redis", used)
+    return readings
+
+
+def helpers_used(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]]) -> dict[str, float]:
+    """What the helpers used between two readings, process by process. A backend started in
+    between counts from zero; one that ended in between (its gunicorn worker recycled after
+    max_requests) is missing from the second reading and counts nothing, never less than nothing:
+    a sum of the living ones' totals went negative when one ended."""
+    totals = {"database": 0.0, "redis": 0.0}
+    for pid, (kind, used) in after.items():
+        earlier = before.get(pid)
+        totals[kind] += used - (earlier[1] if earlier and earlier[0] == kind else 0.0)
     return totals
 
 
@@ -448,7 +460,7 @@ async def hammer(port: int, path: str, cookie: str, concurrency: int, seconds: f
     await asyncio.gather(*(connection(started + seconds) for _ in range(concurrency)))
     elapsed = time.perf_counter() - started
     served = server_cpu(server) - served if server else 0.0
-    helped = {name: used - helped[name] for name, used in helpers_cpu(database).items()}
+    helped = helpers_used(helped, helpers_cpu(database))
     count = max(1, len(latencies))
     return {"requests": len(latencies), "per_second": round(len(latencies) / elapsed, 1),
             "failures": failures, **percentiles(latencies), "client_cpu_share": round((time.process_time() - cpu) / elapsed, 2),
