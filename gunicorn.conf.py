@@ -5,7 +5,8 @@
 
 Threaded workers (gthread): a worker's main thread keeps telling the master it is alive while its
 threads answer requests, so an export that streams a million rows for minutes is not killed by
-`timeout`, and a request that waits on the database leaves the worker's other threads serving.
+`timeout`. On PostgreSQL a worker has two threads, so a request that waits on the database
+leaves the other serving; on SQLite one (see `threads` below).
 """
 
 from __future__ import annotations
@@ -13,12 +14,19 @@ from __future__ import annotations
 import multiprocessing
 import os
 
+from registry import configured_database_url
+
 bind = os.environ.get("REGISTRY_BIND", "127.0.0.1:8000")
 # Two processes a core plus one keeps every core busy while some threads wait on the database;
 # WEB_CONCURRENCY (gunicorn's own convention) overrides.
 workers = int(os.environ.get("WEB_CONCURRENCY", 0)) or multiprocessing.cpu_count() * 2 + 1
 worker_class = "gthread"
-threads = int(os.environ.get("REGISTRY_THREADS", 4))
+# Threads a worker, by the database. SQLite works inside the worker's process: a second thread
+# there only waits for Python's lock between its queries, and the case list cost 10-20 % more CPU a
+# request with four threads than with one (bench/LOAD.md, "Seventh round"). PostgreSQL works in
+# its own processes: while one thread waits for it, another runs; two did better than four on
+# one 2-core machine, more help when the database is across a network. REGISTRY_THREADS overrides.
+threads = int(os.environ.get("REGISTRY_THREADS", 0)) or (1 if configured_database_url().startswith("sqlite") else 2)
 # A worker silent this long is restarted: with gthread only a stuck worker process, never a slow
 # request, stays silent.
 timeout = 60

@@ -33,6 +33,12 @@ def _settings(instance_path: Path, overrides: dict[str, Any]) -> Settings:
     return replace(settings, **{key: value for key, value in overrides.items() if key in names})
 
 
+def configured_database_url() -> str:
+    """The database create_app() will open, read the same way, without building the app:
+    gunicorn.conf.py chooses its threads by it."""
+    return _settings(PROJECT_ROOT / "instance", {}).DATABASE_URL or "sqlite:///instance/registry.sqlite3"
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(
         __name__,

@@ -205,3 +205,22 @@ def test_the_case_list_reads_without_holding_the_write_lock_and_is_still_audited
     with app.app_context():
         actions = list(db.session.scalars(db.select(AuditEntry.action).order_by(AuditEntry.seq)))
     assert actions[-1] == "case_list"
+
+
+@pytest.mark.parametrize("environment, threads", [
+    ({}, 1),  # the laptop's SQLite in instance/
+    ({"REGISTRY_DATABASE_URL": "sqlite:////srv/registry/registry.sqlite3"}, 1),
+    ({"REGISTRY_DATABASE_URL": "postgresql+psycopg://registry@db.example/registry"}, 2),
+    ({"REGISTRY_DATABASE_URL": "postgresql+psycopg://registry@db.example/registry", "REGISTRY_THREADS": "8"}, 8),
+])  # fmt: skip
+def test_gunicorn_gives_a_worker_threads_by_the_database(monkeypatch, environment, threads):
+    import runpy
+    from pathlib import Path
+
+    monkeypatch.delenv("REGISTRY_DATABASE_URL", raising=False)
+    monkeypatch.delenv("REGISTRY_THREADS", raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    settings = runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
+    assert settings["worker_class"] == "gthread"
+    assert settings["threads"] == threads
