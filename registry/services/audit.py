@@ -151,7 +151,13 @@ _LOCKED_HEAD = (select(AuditChainHead.last_seq, AuditChainHead.last_hash)
                 .where(AuditChainHead.id == 1).with_for_update())  # fmt: skip
 _INSERT_ROWS = insert(AuditEntry.__table__)
 _MOVE_HEAD = (update(AuditChainHead.__table__).where(AuditChainHead.__table__.c.id == 1)
-              .values(last_seq=bindparam("seq"), last_hash=bindparam("hash")))  # fmt: skip
+              .values(last_seq=bindparam("head_seq"), last_hash=bindparam("head_hash")))  # fmt: skip
+# On PostgreSQL the rows and the head's move are one statement. The head's row stays locked from
+# its SELECT ... FOR UPDATE to the commit, and every audited request in the country waits for it:
+# each round trip in between was one more wait for the lock's holder, whose thread, back from the
+# database, also waits for Python's lock behind its worker's other threads (bench/LOAD.md,
+# "Seventh round": backends found waiting on that row at a third of the samples).
+_INSERT_ROWS_AND_MOVE_HEAD = _INSERT_ROWS.add_cte(_MOVE_HEAD.cte("moved_head"))
 
 
 def _lock_head(connection: Connection) -> tuple[int, str]:
@@ -190,8 +196,12 @@ def _chain_pending_entries(session: Session) -> None:
     # Written as plain rows on the transaction's connection, not through the ORM's unit of work:
     # every page records at least one, and the ORM's flush of it cost as much as the page's
     # two queries. The ORM never sees these rows as objects, so it cannot change them either.
-    connection.execute(_INSERT_ROWS, rows)
-    connection.execute(_MOVE_HEAD, {"seq": seq, "hash": previous})
+    head = {"head_seq": seq, "head_hash": previous}
+    if connection.dialect.name == "postgresql":
+        connection.execute(_INSERT_ROWS_AND_MOVE_HEAD, [{**row, **head} for row in rows])
+    else:
+        connection.execute(_INSERT_ROWS, rows)
+        connection.execute(_MOVE_HEAD, head)
 
 
 # The columns of a row as written (the id is the database's).
