@@ -36,7 +36,8 @@ def _settings(instance_path: Path, overrides: dict[str, Any]) -> Settings:
 def configured_database_url() -> str:
     """The database create_app() will open, read the same way, without building the app:
     gunicorn.conf.py chooses its threads by it."""
-    return _settings(PROJECT_ROOT / "instance", {}).DATABASE_URL or "sqlite:///instance/registry.sqlite3"
+    instance_path = PROJECT_ROOT / "instance"
+    return _settings(instance_path, {}).DATABASE_URL or f"sqlite:///{instance_path / 'registry.sqlite3'}"
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:

@@ -23,10 +23,11 @@ from registry.templating import today
 def html_params(**attributes: object) -> Markup:
     """WTForms' `html_params`, to the byte: the same attributes, sorted, escaped the same way.
 
-    WTForms writes each attribute through `Markup.format`, markupsafe's `string.Formatter`: about
-    45 µs for a field's six attributes, against 15 here. The registration form's 85 inputs, 45
-    ticks and their labels call it about 240 times: a fifth of the page's CPU time. It is put in
-    WTForms' place for every widget below (`tests/unit/test_html_params.py` compares the two).
+    WTForms writes each attribute through `Markup.format`, markupsafe's `string.Formatter`, three
+    times as slow for a field's six attributes. The registration form's 85 inputs, 45 ticks and
+    their labels call it about 240 times: a third of the page's CPU time went there (bench/LOAD.md,
+    seventh round). It is put in WTForms' place for every widget below
+    (`tests/unit/test_html_params.py` compares the two).
     """
     params = []
     for key, value in sorted(attributes.items()):
