@@ -39,6 +39,44 @@ def test_rows_are_numbered_and_linked_in_commit_order(app):
         assert (head.last_seq, head.last_hash) == (5, rows[-1].row_hash)
 
 
+def test_every_row_hashes_as_the_verifier_recomputes_it_whoever_chained_it(app, runner):
+    """On PostgreSQL the database chains each row (one statement), on SQLite Python does: either
+    way each row's hash is the one `row_hash()` gives, non-Latin text, quotes and several rows
+    in one transaction included, and the recorded entries carry their place in the chain."""
+    with app.app_context():
+        entries = [
+            audit.record("case_view", actor=None, actor_username="نور.الهدى", object_type="case",
+                         object_id="MNY-2026-000001", ip_address="2001:db8::1",
+                         details={"fields": ["given_names", "family_name"], "note": 'Ньямвезі "Amani" \\ é'}),
+            audit.record("case_print", actor=None, actor_username="amani", object_type="case",
+                         object_id="MNY-2026-000002", details={}),
+            audit.record("page_view", actor=None, actor_username="amani"),
+        ]  # fmt: skip
+        db.session.commit()
+        rows = db.session.scalars(db.select(AuditEntry).order_by(AuditEntry.seq)).all()
+        assert [(row.seq, row.prev_hash, row.row_hash) for row in rows] == [
+            (entry.seq, entry.prev_hash, entry.row_hash) for entry in entries]
+        for row in rows:
+            assert row.row_hash == audit.row_hash(row, row.seq, row.prev_hash)
+        assert rows[0].details["note"] == 'Ньямвезі "Amani" \\ é'
+    assert _verify(runner).exit_code == 0
+
+
+def test_the_canonical_form_is_the_json_list_it_always_was(app):
+    """Rows hashed before the database could chain them must still verify: the canonical bytes
+    are json.dumps of [seq, at, ..., details, prev_hash], keys sorted, no spaces, UTF-8."""
+    import json
+    from datetime import UTC, datetime
+
+    entry = AuditEntry(at=datetime(2026, 11, 28, 21, 0, 0, 123456, tzinfo=UTC), actor_id=7,
+                       actor_username="ñandú", action="case_view", object_type="case", object_id="MNY-2026-000001",
+                       ip_address=None, details={"z": [1, "二"], "a": {"b": None, "a": True}})  # fmt: skip
+    before = json.dumps([41, "2026-11-28T21:00:00.123456Z", 7, "ñandú", "case_view", "case", "MNY-2026-000001",
+                         None, entry.details, "ab" * 32], sort_keys=True, separators=(",", ":"),
+                        ensure_ascii=False).encode()  # fmt: skip
+    assert audit.canonical(entry, 41, "ab" * 32) == before
+
+
 def test_control_characters_in_a_recorded_path_are_stored_as_replacement_characters(app, runner):
     # A NUL byte typed into a URL: PostgreSQL refuses it in text, and the refusal must be recorded.
     with app.app_context():

@@ -2,9 +2,9 @@
 
 The rows form a hash chain. `record()` only queues a row on the session; when the session
 commits, the queued rows are numbered and linked under a lock on the one-row chain head
-(SELECT ... FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE already holds the write lock),
-so concurrent writers line up and the chain never forks. The lock is held only from that
-moment to the commit, never while a page renders.
+(on PostgreSQL taken by the one statement that hashes and writes each row; SQLite's BEGIN
+IMMEDIATE already holds the write lock), so concurrent writers line up and the chain never
+forks. The lock is held only from that moment to the commit, never while a page renders.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from sqlalchemy import (
     inspect,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.orm import Session, SessionTransaction
@@ -132,13 +133,22 @@ def searched_for(term: str) -> Any:
 
 
 def canonical(entry: Any, seq: int, prev_hash: str) -> bytes:
-    """The bytes a row's hash covers: every column but the hash itself, in a fixed form."""
+    """The bytes a row's hash covers: every column but the hash itself, in a fixed form.
+
+    The JSON list [seq, at, actor_id, actor_username, action, object_type, object_id, ip_address,
+    details, prev_hash], keys sorted, no spaces, UTF-8. PostgreSQL puts the same bytes together
+    around `content(entry)` when it chains a row (see _CHAIN_ONE_ROW)."""
+    return f"[{seq},{content(entry)},{json.dumps(prev_hash)}]".encode()
+
+
+def content(entry: Any) -> str:
+    """A row's part of its canonical form, which the chain's seq and previous hash go around."""
     at = entry.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    content = [
-        seq, at, entry.actor_id, entry.actor_username, entry.action, entry.object_type,
-        entry.object_id, entry.ip_address, entry.details or {}, prev_hash,
+    middle = [
+        at, entry.actor_id, entry.actor_username, entry.action, entry.object_type,
+        entry.object_id, entry.ip_address, entry.details or {},
     ]  # fmt: skip
-    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return json.dumps(middle, sort_keys=True, separators=(",", ":"), ensure_ascii=False)[1:-1]
 
 
 def row_hash(entry: Any, seq: int, prev_hash: str) -> str:
@@ -152,12 +162,32 @@ _LOCKED_HEAD = (select(AuditChainHead.last_seq, AuditChainHead.last_hash)
 _INSERT_ROWS = insert(AuditEntry.__table__)
 _MOVE_HEAD = (update(AuditChainHead.__table__).where(AuditChainHead.__table__.c.id == 1)
               .values(last_seq=bindparam("head_seq"), last_hash=bindparam("head_hash")))  # fmt: skip
-# On PostgreSQL the rows and the head's move are one statement. The head's row stays locked from
-# its SELECT ... FOR UPDATE to the commit, and every audited request in the country waits for it:
-# each round trip in between was one more wait for the lock's holder, whose thread, back from the
-# database, also waits for Python's lock behind its worker's other threads (bench/LOAD.md,
-# "Seventh round": backends found waiting on that row at a third of the samples).
-_INSERT_ROWS_AND_MOVE_HEAD = _INSERT_ROWS.add_cte(_MOVE_HEAD.cte("moved_head"))
+# On PostgreSQL one statement chains a row: it locks the head, hashes the row with the head's
+# seq and hash (the bytes of canonical()), writes it and moves the head. Every audited request in
+# the country waits for that lock, held to the commit. Read, hashed in Python and written back,
+# it was held for three round trips, after each of which the holder's thread also waited for
+# Python's lock behind its worker's other threads (bench/LOAD.md, "Seventh round": backends
+# waiting on that row in a third of the samples).
+_CHAIN_ONE_ROW = text("""
+    WITH head AS (
+        SELECT last_seq, last_hash FROM audit_chain_head WHERE id = 1 FOR UPDATE
+    ), chained AS (
+        SELECT last_seq + 1 AS seq, last_hash AS prev_hash,
+               encode(sha256(convert_to('[' || (last_seq + 1) || ',' || CAST(:content AS text)
+                                        || ',"' || last_hash || '"]', 'UTF8')), 'hex') AS row_hash
+        FROM head
+    ), moved AS (
+        UPDATE audit_chain_head SET last_seq = chained.seq, last_hash = chained.row_hash
+        FROM chained WHERE audit_chain_head.id = 1
+    )
+    INSERT INTO audit_entry (at, actor_id, actor_username, action, object_type, object_id,
+                             ip_address, details, seq, prev_hash, row_hash)
+    SELECT :at, :actor_id, :actor_username, :action, :object_type, :object_id, :ip_address,
+           :details, seq, prev_hash, row_hash
+    FROM chained
+    RETURNING seq, prev_hash, row_hash
+""").bindparams(bindparam("at", type_=AuditEntry.__table__.c.at.type),
+                bindparam("details", type_=AuditEntry.__table__.c.details.type))  # fmt: skip
 
 
 def _lock_head(connection: Connection) -> tuple[int, str]:
@@ -186,6 +216,9 @@ def _chain_pending_entries(session: Session) -> None:
     # so two transactions never wait for each other's locks in opposite orders.
     session.flush()
     connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        _chain_in_the_database(connection, pending)
+        return
     seq, previous = _lock_head(connection)
     rows = []
     for entry in pending:
@@ -196,12 +229,19 @@ def _chain_pending_entries(session: Session) -> None:
     # Written as plain rows on the transaction's connection, not through the ORM's unit of work:
     # every page records at least one, and the ORM's flush of it cost as much as the page's
     # two queries. The ORM never sees these rows as objects, so it cannot change them either.
-    head = {"head_seq": seq, "head_hash": previous}
-    if connection.dialect.name == "postgresql":
-        connection.execute(_INSERT_ROWS_AND_MOVE_HEAD, [{**row, **head} for row in rows])
-    else:
-        connection.execute(_INSERT_ROWS, rows)
-        connection.execute(_MOVE_HEAD, head)
+    connection.execute(_INSERT_ROWS, rows)
+    connection.execute(_MOVE_HEAD, {"head_seq": seq, "head_hash": previous})
+
+
+def _chain_in_the_database(connection: Connection, pending: list[AuditEntry]) -> None:
+    """PostgreSQL: each row chained and written by one statement (_CHAIN_ONE_ROW), in order."""
+    for entry in pending:
+        values = {column: getattr(entry, column) for column in _WRITTEN[:8]}
+        chained = connection.execute(_CHAIN_ONE_ROW, {**values, "content": content(entry)}).one_or_none()
+        if chained is None:  # the registry's first row: no head yet
+            _lock_head(connection)
+            chained = connection.execute(_CHAIN_ONE_ROW, {**values, "content": content(entry)}).one()
+        entry.seq, entry.prev_hash, entry.row_hash = chained
 
 
 # The columns of a row as written (the id is the database's).
