@@ -128,10 +128,14 @@ def is_read(statement: str) -> bool:
 def test_the_case_list_asks_five_questions_and_a_national_supervisors_six(
         app, browser, officer, national_supervisor, register, account, expected):  # fmt: skip
     """The account with its border points (one statement), the colleagues to filter by, the
-    page's cases and their count, the cases' rows, and the audit chain's head; a national
-    supervisor's border points are all of them, read once more."""
+    page's cases and their count, the cases' rows, and the audit chain's head (on PostgreSQL read
+    by the statement that writes the audit row: one read less); a national supervisor's border
+    points are all of them, read once more."""
     make_cases(register, officer, 3)
     browser.login(account)
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            expected -= 1
     assert len(reads(app, browser, "/cases")) == expected
     assert len(reads(app, browser, "/cases?q=Niyonzima&status=registered")) == expected
 
