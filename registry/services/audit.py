@@ -161,7 +161,7 @@ _LOCKED_HEAD = (select(AuditChainHead.last_seq, AuditChainHead.last_hash)
                 .where(AuditChainHead.id == 1).with_for_update())  # fmt: skip
 _INSERT_ROWS = insert(AuditEntry.__table__)
 _MOVE_HEAD = (update(AuditChainHead.__table__).where(AuditChainHead.__table__.c.id == 1)
-              .values(last_seq=bindparam("head_seq"), last_hash=bindparam("head_hash")))  # fmt: skip
+              .values(last_seq=bindparam("seq"), last_hash=bindparam("hash")))  # fmt: skip
 # On PostgreSQL one statement chains a row: it locks the head, hashes the row with the head's
 # seq and hash (the bytes of canonical()), writes it and moves the head. Every audited request in
 # the country waits for that lock, held to the commit. Read, hashed in Python and written back,
@@ -230,23 +230,23 @@ def _chain_pending_entries(session: Session) -> None:
     # every page records at least one, and the ORM's flush of it cost as much as the page's
     # two queries. The ORM never sees these rows as objects, so it cannot change them either.
     connection.execute(_INSERT_ROWS, rows)
-    connection.execute(_MOVE_HEAD, {"head_seq": seq, "head_hash": previous})
+    connection.execute(_MOVE_HEAD, {"seq": seq, "hash": previous})
 
 
 def _chain_in_the_database(connection: Connection, pending: list[AuditEntry]) -> None:
     """PostgreSQL: each row chained and written by one statement (_CHAIN_ONE_ROW), in order."""
     for entry in pending:
-        values = {column: getattr(entry, column) for column in _WRITTEN[:8]}
-        chained = connection.execute(_CHAIN_ONE_ROW, {**values, "content": content(entry)}).one_or_none()
+        parameters = {**{column: getattr(entry, column) for column in _RECORDED}, "content": content(entry)}
+        chained = connection.execute(_CHAIN_ONE_ROW, parameters).one_or_none()
         if chained is None:  # the registry's first row: no head yet
             _lock_head(connection)
-            chained = connection.execute(_CHAIN_ONE_ROW, {**values, "content": content(entry)}).one()
+            chained = connection.execute(_CHAIN_ONE_ROW, parameters).one()
         entry.seq, entry.prev_hash, entry.row_hash = chained
 
 
 # The columns of a row as written (the id is the database's).
-_WRITTEN = ("at", "actor_id", "actor_username", "action", "object_type", "object_id", "ip_address",
-            "details", "seq", "prev_hash", "row_hash")
+_RECORDED = ("at", "actor_id", "actor_username", "action", "object_type", "object_id", "ip_address", "details")
+_WRITTEN = (*_RECORDED, "seq", "prev_hash", "row_hash")
 
 
 def add_after_reading(obj: object) -> None:
